@@ -1,0 +1,92 @@
+//! Findings: what a check reports, where, and how severe it is.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::yaml::Pos;
+
+/// How serious a finding is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Advice; never fails a run.
+    Info,
+    /// Should be fixed; fails a run only with `--strict`.
+    Warning,
+    /// Must be fixed; fails the run.
+    Error,
+}
+
+impl Severity {
+    /// Lowercase name used in all outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A secondary location that explains a finding (for example the first of two duplicate ids).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Related {
+    /// File of the related location.
+    pub path: PathBuf,
+    /// Where in that file.
+    pub pos: Pos,
+    /// What is there.
+    pub message: String,
+}
+
+/// One problem found in one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Stable check code, e.g. `API001`.
+    pub code: &'static str,
+    /// Kebab-case check name, e.g. `api-presence-only`.
+    pub name: &'static str,
+    /// Severity after configuration was applied.
+    pub severity: Severity,
+    /// Short lowercase phrase without a trailing period.
+    pub message: String,
+    /// File the finding is in, as given on the command line (or `-` for stdin).
+    pub path: PathBuf,
+    /// Where the finding starts.
+    pub pos: Pos,
+    /// Where the flagged text ends, when known.
+    pub end: Option<Pos>,
+    /// 0-based index of the YAML document in its file, when the finding is about a document.
+    pub doc_index: Option<usize>,
+    /// The document's `id`, when known.
+    pub doc_id: Option<String>,
+    /// The document's `title`, when known.
+    pub doc_title: Option<String>,
+    /// An imperative hint on how to fix it.
+    pub help: Option<String>,
+    /// Other places that explain the finding.
+    pub related: Vec<Related>,
+}
+
+impl Finding {
+    /// Sort key giving the documented output order: path, line, column, code.
+    pub fn sort_key(&self) -> (&PathBuf, Pos, &'static str, &str) {
+        (&self.path, self.pos, self.code, &self.message)
+    }
+}
+
+/// Sorts findings into the documented, deterministic output order and drops exact duplicates.
+pub fn sort_findings(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+}
