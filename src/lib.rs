@@ -1,9 +1,18 @@
 //! sigsmith: scaffold and lint Sigma rules for API-driven attacker behaviour.
 //!
-//! The binary (`src/main.rs`) is a thin shell over this library: `cli` parses arguments,
-//! `scaffold` renders rule drafts from detection strategies, `lint` checks rule repositories.
+//! The binary (`src/main.rs`) is a thin shell over this library: [`cli`] parses arguments and
+//! dispatches to [`commands`]; [`strategy`] holds the detection-strategy catalog, [`scaffold`]
+//! renders rule drafts from it, [`attack`] reads MITRE ATT&CK STIX bundles, and [`lint`] checks
+//! rule repositories. [`yaml`] is the position-keeping YAML loader all of them share and
+//! [`schema`] the embedded JSON Schemas.
 #![deny(missing_docs)]
 
+pub mod attack;
+pub mod cli;
+pub mod commands;
 pub mod diagnostic;
 pub mod lint;
+pub mod scaffold;
+pub mod schema;
+pub mod strategy;
 pub mod yaml;

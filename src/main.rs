@@ -1,7 +1,10 @@
-//! The `sigsmith` command-line entry point.
+//! The `sigsmith` command-line entry point: parse arguments, run, map the outcome to an exit code.
 
 use std::process::ExitCode;
 
+use clap::Parser;
+
 fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = sigsmith::cli::Cli::parse();
+    sigsmith::cli::run(cli)
 }

@@ -1,0 +1,1 @@
+//! Rendering Sigma rule drafts from detection strategies with minijinja templates.

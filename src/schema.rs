@@ -1,0 +1,148 @@
+//! The JSON Schemas in `schemas/`, embedded in the binary and compiled once.
+//!
+//! Validation returns every violation with the JSON pointer of the offending instance, which
+//! callers map back to a YAML line and column with [`crate::yaml::Node::pointer`].
+
+use std::sync::OnceLock;
+
+use jsonschema::Validator;
+
+/// The schemas sigsmith validates against and publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SchemaKind {
+    /// `schemas/sigma-rule.schema.json`: a Sigma detection rule.
+    SigmaRule,
+    /// `schemas/sigma-correlation.schema.json`: a Sigma correlation rule.
+    SigmaCorrelation,
+    /// `schemas/sigma-filter.schema.json`: a Sigma filter (meta filter).
+    SigmaFilter,
+}
+
+impl SchemaKind {
+    /// Every schema, in a stable order.
+    pub const ALL: [SchemaKind; 3] = [
+        SchemaKind::SigmaRule,
+        SchemaKind::SigmaCorrelation,
+        SchemaKind::SigmaFilter,
+    ];
+
+    /// The schema's file name under `schemas/`.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            SchemaKind::SigmaRule => "sigma-rule.schema.json",
+            SchemaKind::SigmaCorrelation => "sigma-correlation.schema.json",
+            SchemaKind::SigmaFilter => "sigma-filter.schema.json",
+        }
+    }
+
+    /// The schema's source text as embedded at build time.
+    pub fn source(self) -> &'static str {
+        match self {
+            SchemaKind::SigmaRule => include_str!("../schemas/sigma-rule.schema.json"),
+            SchemaKind::SigmaCorrelation => {
+                include_str!("../schemas/sigma-correlation.schema.json")
+            }
+            SchemaKind::SigmaFilter => include_str!("../schemas/sigma-filter.schema.json"),
+        }
+    }
+
+    fn slot(self) -> &'static OnceLock<Result<Validator, String>> {
+        static RULE: OnceLock<Result<Validator, String>> = OnceLock::new();
+        static CORRELATION: OnceLock<Result<Validator, String>> = OnceLock::new();
+        static FILTER: OnceLock<Result<Validator, String>> = OnceLock::new();
+        match self {
+            SchemaKind::SigmaRule => &RULE,
+            SchemaKind::SigmaCorrelation => &CORRELATION,
+            SchemaKind::SigmaFilter => &FILTER,
+        }
+    }
+
+    /// The compiled validator. Fails only if an embedded schema is itself broken, which the
+    /// test suite rules out.
+    pub fn validator(self) -> Result<&'static Validator, SchemaError> {
+        self.slot()
+            .get_or_init(|| {
+                let value: serde_json::Value =
+                    serde_json::from_str(self.source()).map_err(|e| e.to_string())?;
+                jsonschema::validator_for(&value).map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|message| SchemaError {
+                schema: self.file_name(),
+                message: message.clone(),
+            })
+    }
+}
+
+/// An embedded schema that does not compile.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("embedded schema {schema} is invalid: {message}")]
+pub struct SchemaError {
+    /// The schema's file name.
+    pub schema: &'static str,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// One way an instance breaks a schema.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Violation {
+    /// JSON pointer of the offending value (`""` for the document root).
+    pub pointer: String,
+    /// What is wrong, as a short phrase.
+    pub message: String,
+}
+
+/// Validates `instance` against the schema and returns every violation, sorted by pointer.
+pub fn validate(
+    kind: SchemaKind,
+    instance: &serde_json::Value,
+) -> Result<Vec<Violation>, SchemaError> {
+    let validator = kind.validator()?;
+    let mut out: Vec<Violation> = validator
+        .iter_errors(instance)
+        .map(|e| Violation {
+            pointer: e.instance_path().as_str().to_owned(),
+            message: e.to_string(),
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_schema_compiles() {
+        for kind in SchemaKind::ALL {
+            assert!(kind.validator().is_ok(), "{}", kind.file_name());
+        }
+    }
+
+    #[test]
+    fn rule_violation_points_at_the_value() {
+        let doc = serde_json::json!({
+            "title": "t",
+            "logsource": {"product": "aws"},
+            "detection": {"sel": {"a": 1}, "condition": "sel"},
+            "level": "severe"
+        });
+        let v = validate(SchemaKind::SigmaRule, &doc).expect("schema compiles");
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(v[0].pointer, "/level");
+    }
+
+    #[test]
+    fn missing_condition_is_reported() {
+        let doc = serde_json::json!({
+            "title": "t",
+            "logsource": {"product": "aws"},
+            "detection": {"sel": {"a": 1}}
+        });
+        let v = validate(SchemaKind::SigmaRule, &doc).expect("schema compiles");
+        assert!(v.iter().any(|x| x.pointer == "/detection"), "{v:?}");
+    }
+}

@@ -1,0 +1,1 @@
+//! The detection-strategy catalog: built-in strategies (embedded YAML) and their model.
