@@ -40,7 +40,7 @@ fn main() {
     let bytes: usize = texts.iter().map(String::len).sum();
     println!("{} files, {:.1} MiB, single thread, best of 5", texts.len(), bytes as f64 / 1048576.0);
     best("saphyr-parser events only (floor)", &texts, |s| {
-        saphyr::Parser::new_from_str(s).filter(|e| e.is_ok()).count().min(1)
+        saphyr_parser::Parser::new_from_str(s).filter(|e| e.is_ok()).count().min(1)
     });
     best("sigsmith::yaml (saphyr-parser + own tree)", &texts, |s| sigsmith::yaml::parse(s).documents.len());
     best("saphyr MarkedYaml (positions)", &texts, |s| {
