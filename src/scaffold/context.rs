@@ -4,7 +4,7 @@
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::strategy::{Selection, Strategy, Target};
+use crate::strategy::{Modifier, Selection, Strategy, Target, detection_key};
 
 /// Fixed namespace of draft ids: `id = uuid_v5(NAMESPACE, "<strategy>/<target>")`, and
 /// `"<strategy>/<target>/correlation"` for the companion correlation rule.
@@ -265,16 +265,39 @@ impl DraftContext {
         let filters: Vec<SelectionCtx> = target
             .baselines
             .iter()
-            .map(|b| SelectionCtx {
-                name: b.filter_name(),
-                note: Some(b.description.clone()),
-                alternatives: vec![AlternativeCtx {
-                    note: None,
-                    matches: vec![MatchCtx {
-                        key: b.key(),
-                        values: value_list(b),
+            .map(|b| {
+                // A placeholder is not a network: pySigma rejects it under `|cidr`. Until the
+                // baseline is filled, the key goes without `cidr` and the comment says to add it.
+                let (key, note) =
+                    if !options.example_values && b.modifiers.contains(&Modifier::Cidr) {
+                        let kept: Vec<Modifier> = b
+                            .modifiers
+                            .iter()
+                            .copied()
+                            .filter(|m| *m != Modifier::Cidr)
+                            .collect();
+                        (
+                            detection_key(&b.field, &kept),
+                            format!(
+                                "{} (fill with CIDR ranges, then use the key {})",
+                                b.description,
+                                b.key()
+                            ),
+                        )
+                    } else {
+                        (b.key(), b.description.clone())
+                    };
+                SelectionCtx {
+                    name: b.filter_name(),
+                    note: Some(note),
+                    alternatives: vec![AlternativeCtx {
+                        note: None,
+                        matches: vec![MatchCtx {
+                            key,
+                            values: value_list(b),
+                        }],
                     }],
-                }],
+                }
             })
             .collect();
         if !filters.is_empty() {
