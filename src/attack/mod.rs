@@ -12,6 +12,8 @@
 //!
 //! [`logsources`] maps ATT&CK log source names and channels to Sigma logsources.
 
+mod args;
+mod filter;
 pub mod logsources;
 mod model;
 mod stix;
@@ -19,6 +21,8 @@ mod stix;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
+pub use args::AttackArgs;
+pub use filter::StrategyFilter;
 pub use model::{
     Analytic, BundleInfo, DataComponent, DetectionStrategy, Domain, LogSourceRef, MutableElement,
     Skipped, Status, Tactic, Technique,
