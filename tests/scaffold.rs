@@ -490,3 +490,94 @@ fn user_template_overrides_builtin_by_name() {
             .text
     );
 }
+
+/// `tests/fixtures/scaffold/*.json`: strategies in the model's JSON form (the way the ATT&CK
+/// importer builds them), rendered, snapshotted, validated, and read back value by value.
+#[test]
+fn fixture_strategies_render_and_roundtrip() {
+    let dir = common::repo_root().join("tests/fixtures/scaffold");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixtures")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 2);
+    for path in files {
+        let stem = path
+            .file_stem()
+            .expect("stem")
+            .to_string_lossy()
+            .into_owned();
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
+        let v = schema::validate(SchemaKind::Strategy, &json).expect("schema");
+        assert!(v.is_empty(), "{stem}: {v:?}");
+        let s: Strategy = serde_json::from_value(json).expect("model");
+        assert!(sigsmith::strategy::check_strategy(&s).is_empty(), "{stem}");
+        for t in &s.targets {
+            for example_values in [false, true] {
+                let opts = Options {
+                    example_values,
+                    ..options()
+                };
+                let draft = renderer()
+                    .render(&s, t, &opts)
+                    .unwrap_or_else(|e| panic!("{stem}: {e}"));
+                let docs = documents(&draft.text);
+                let rule = &docs[0];
+                assert!(
+                    rule.get("description")
+                        .and_then(|n| n.as_str())
+                        .expect("description")
+                        .starts_with(s.summary.trim())
+                );
+                let fps: Vec<&str> = rule
+                    .get("falsepositives")
+                    .and_then(|n| n.as_seq())
+                    .expect("falsepositives")
+                    .iter()
+                    .filter_map(|n| n.as_str())
+                    .collect();
+                assert_eq!(fps, s.false_positives);
+                for (i, m) in t.api[0].matches.iter().enumerate() {
+                    let node = rule.pointer(&format!("/detection/selection_api/{}", m.key()));
+                    let got: Vec<String> = match node.as_seq() {
+                        Some(items) => items
+                            .iter()
+                            .filter_map(|n| n.scalar_text())
+                            .map(|c| c.into_owned())
+                            .collect(),
+                        None => node
+                            .scalar_text()
+                            .into_iter()
+                            .map(|c| c.into_owned())
+                            .collect(),
+                    };
+                    assert_eq!(got, m.values, "{stem}: match {i}");
+                    assert!(
+                        node.as_seq()
+                            .is_none_or(|items| items.iter().all(|n| n.as_str().is_some())),
+                        "values stay strings"
+                    );
+                }
+                let condition = rule
+                    .pointer("/detection/condition")
+                    .as_str()
+                    .expect("condition");
+                let expected = match (&t.context_constraint, t.baselines.is_empty()) {
+                    (Some(_), false) => "selection_api and selection_context and not 1 of filter_*",
+                    (None, false) => "selection_api and not 1 of filter_*",
+                    (Some(_), true) => "selection_api and selection_context",
+                    (None, true) => "selection_api",
+                };
+                assert_eq!(condition, expected, "{stem}");
+                if !example_values {
+                    common::settings(None).bind(|| {
+                        insta::assert_snapshot!(format!("fixture__{stem}__{}", t.name), draft.text);
+                    });
+                }
+            }
+        }
+    }
+}
