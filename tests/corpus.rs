@@ -69,16 +69,28 @@ fn sigmahq_corpus_lints_without_false_errors() {
         "corpus: {} files, {} documents, findings by code: {by_code:?}",
         out.files, out.documents
     );
-    let _ = writeln!(err, "API001 flags {} rules; examples:", api001.len());
-    for f in api001.iter().take(3) {
-        let _ = writeln!(
-            err,
-            "  {}:{} {} ({})",
-            f.path.display(),
-            f.pos,
-            f.doc_title.as_deref().unwrap_or("?"),
-            f.message
-        );
+    let mut per_profile: BTreeMap<String, usize> = BTreeMap::new();
+    for f in &api001 {
+        let profile = f
+            .message
+            .rsplit_once('(')
+            .map_or("?", |(_, p)| p.trim_end_matches(')'));
+        *per_profile.entry(profile.to_owned()).or_default() += 1;
+    }
+    let _ = writeln!(err, "API001 flags {} rules: {per_profile:?}", api001.len());
+    let _ = writeln!(err, "examples:");
+    // One example from each of the three big clouds.
+    for profile in ["(aws-cloudtrail)", "(azure-activitylogs)", "(gcp-audit)"] {
+        if let Some(f) = api001.iter().find(|f| f.message.ends_with(profile)) {
+            let _ = writeln!(
+                err,
+                "  {}:{} {}: {}",
+                f.path.display(),
+                f.pos,
+                f.doc_title.as_deref().unwrap_or("?"),
+                f.message
+            );
+        }
     }
     for e in sig_errors.iter().take(40) {
         let _ = writeln!(err, "SIG error: {e}");

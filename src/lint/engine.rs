@@ -94,16 +94,16 @@ fn lint_file(source: &SourceFile, opts: &LintOptions) -> FileResult {
         text: &source.text,
         parsed: &parsed,
     };
-    for check in registry::checks() {
-        if let CheckFn::File(f) = check.run {
+    for run in registry::runs() {
+        if let CheckFn::File(f) = run {
             f(&fcx, &mut findings);
         }
     }
     let mut summaries = Vec::with_capacity(parsed.documents.len());
     for doc in &parsed.documents {
         let cx = DocCtx::new(&source.path, &source.text, doc, opts);
-        for check in registry::checks() {
-            if let CheckFn::Document(f) = check.run {
+        for run in registry::runs() {
+            if let CheckFn::Document(f) = run {
                 f(&cx, &mut findings);
             }
         }
@@ -133,8 +133,8 @@ pub fn lint_sources(sources: &[SourceFile], opts: &LintOptions) -> LintOutput {
     }
     summaries.sort_by(|a, b| (&a.path, a.index).cmp(&(&b.path, b.index)));
     let rcx = RepoCtx::new(&summaries, opts);
-    for check in registry::checks() {
-        if let CheckFn::Repository(f) = check.run {
+    for run in registry::runs() {
+        if let CheckFn::Repository(f) = run {
             f(&rcx, &mut out.findings);
         }
     }
@@ -155,4 +155,96 @@ pub fn lint_text(
         }],
         opts,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(out: &LintOutput) -> Vec<&'static str> {
+        out.findings.iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn hostile_conditions_are_findings_not_crashes() {
+        let deep = format!("{}sel{}", "(".repeat(10_000), ")".repeat(10_000));
+        let long = vec!["sel"; 25_000].join(" or ");
+        assert!(long.len() > 100_000);
+        for cond in [deep, long] {
+            let text = format!(
+                "title: t\nid: 0f4c2b8e-5f7a-4d0a-9a43-3b1f1f6d2c11\nlogsource: {{product: aws, service: cloudtrail}}\ndetection:\n  sel: {{eventName: x}}\n  condition: '{cond}'\n"
+            );
+            let out = lint_text("hostile.yml", text, &LintOptions::default());
+            assert_eq!(out.documents, 1);
+            assert!(!out.findings.is_empty());
+        }
+    }
+
+    #[test]
+    fn odd_shapes_do_not_panic() {
+        let docs = [
+            "detection: [a, b]\nlogsource: 1\n",
+            "title: [x]\nid: 5\nlogsource: {product: aws, service: cloudtrail}\ndetection: {condition: 7}\ntags: attack.t1\n",
+            "title: x\ncorrelation: {rules: 5, group-by: {a: b}, aliases: [1]}\n",
+            "title: x\nfilter: [1]\nlogsource: {}\n",
+            "title: x\nlogsource: {product: aws, service: cloudtrail}\ndetection:\n  ? [complex, key]\n  : 1\n  sel: {'': x, '|': y, 'a||b': z}\n  condition: sel\nsigsmith: {validation: 5, context: [1]}\n",
+            "42\n",
+            "~\n",
+            "'just a string'\n",
+            "title: é\ndate: 2020-13-45\nmodified: 1\ntags: [attack., attack.t, ATTACK.T1]\nlogsource: {product: okta, service: okta}\ndetection: {s: {eventType|re|zz: x}, condition: 's | count() by'}\n",
+        ];
+        for d in docs {
+            let out = lint_text("odd.yml", d, &LintOptions::default());
+            assert!(out.files == 1, "{d}");
+        }
+    }
+
+    #[test]
+    fn repository_checks_span_files_and_output_is_sorted() {
+        let rule = |title: &str| {
+            format!(
+                "title: {title}\nid: 0f4c2b8e-5f7a-4d0a-9a43-3b1f1f6d2c11\nlogsource: {{product: windows}}\ndetection: {{sel: {{a: 1}}, condition: sel}}\n"
+            )
+        };
+        let sources = vec![
+            SourceFile {
+                path: "b.yml".into(),
+                text: rule("B"),
+            },
+            SourceFile {
+                path: "a.yml".into(),
+                text: rule("A"),
+            },
+        ];
+        let out = lint_sources(&sources, &LintOptions::default());
+        let dups: Vec<_> = out.findings.iter().filter(|f| f.code == "SIG004").collect();
+        assert_eq!(dups.len(), 2);
+        assert_eq!(dups[0].path, PathBuf::from("a.yml"));
+        assert_eq!(dups[0].related[0].path, PathBuf::from("b.yml"));
+        let again = lint_sources(&sources, &LintOptions::default());
+        assert_eq!(out.findings, again.findings);
+        let keys: Vec<_> = out.findings.iter().map(|f| f.sort_key()).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted);
+    }
+
+    #[test]
+    fn broken_file_does_not_hide_others() {
+        let sources = vec![
+            SourceFile {
+                path: "bad.yml".into(),
+                text: "a: [1, 2\n".into(),
+            },
+            SourceFile {
+                path: "good.yml".into(),
+                text: "title: x\nlogsource: {product: windows}\ndetection: {sel: {a: 1}, condition: nope}\n".into(),
+            },
+        ];
+        let out = lint_sources(&sources, &LintOptions::default());
+        let c = codes(&out);
+        assert!(c.contains(&"SIG001"));
+        assert!(c.contains(&"SIG006"));
+        assert_eq!(out.files, 2);
+    }
 }

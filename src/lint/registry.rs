@@ -9,10 +9,26 @@ use crate::lint::rule::RuleMeta;
 use crate::lint::rules::{
     api_presence_only::{self, ApiPresenceOnly},
     condition_syntax::{self, ConditionSyntax},
+    correlation_without_context::{self, CorrelationWithoutContext},
+    dangling_correlation::{self, DanglingCorrelation},
+    dangling_filter::{self, DanglingFilter},
+    deprecated_aggregation::{self, DeprecatedAggregation},
     duplicate_id::{self, DuplicateId},
+    duplicate_key::{self, DuplicateKey},
+    duplicate_title::{self, DuplicateTitle},
+    invalid_attack_tag::{self, InvalidAttackTag},
+    invalid_date::{self, InvalidDate},
+    invalid_detection_item::{self, InvalidDetectionItem},
     invalid_id::{self, InvalidId},
+    missing_context_fields::{self, MissingContextFields},
+    missing_recommended_field::{self, MissingRecommendedField},
+    no_baseline_filter::{self, NoBaselineFilter},
+    open_validation_prompt::{self, OpenValidationPrompt},
     schema_violation::{self, SchemaViolation},
     undefined_identifier::{self, UndefinedIdentifier},
+    unknown_document::{self, UnknownDocument},
+    unknown_modifier::{self, UnknownModifier},
+    unresolved_placeholder::{self, UnresolvedPlaceholder},
     unused_identifier::{self, UnusedIdentifier},
     yaml_syntax::{self, YamlSyntax},
 };
@@ -43,49 +59,121 @@ impl std::fmt::Debug for CheckFn {
 pub struct Check {
     /// Code, name, severity, summary, docs.
     pub meta: RuleMeta,
-    /// What runs it.
-    pub run: CheckFn,
+    /// What runs it (a check may run at several stages).
+    pub runs: &'static [CheckFn],
 }
 
 /// Every check, in code order.
 static CHECKS: &[Check] = &[
     Check {
         meta: ApiPresenceOnly::META,
-        run: CheckFn::Repository(api_presence_only::check),
+        runs: &[CheckFn::Repository(api_presence_only::check)],
+    },
+    Check {
+        meta: MissingContextFields::META,
+        runs: &[CheckFn::Document(missing_context_fields::check)],
+    },
+    Check {
+        meta: NoBaselineFilter::META,
+        runs: &[CheckFn::Document(no_baseline_filter::check)],
+    },
+    Check {
+        meta: UnresolvedPlaceholder::META,
+        runs: &[CheckFn::Document(unresolved_placeholder::check)],
+    },
+    Check {
+        meta: OpenValidationPrompt::META,
+        runs: &[CheckFn::Document(open_validation_prompt::check)],
+    },
+    Check {
+        meta: CorrelationWithoutContext::META,
+        runs: &[CheckFn::Repository(correlation_without_context::check)],
     },
     Check {
         meta: YamlSyntax::META,
-        run: CheckFn::File(yaml_syntax::check),
+        runs: &[CheckFn::File(yaml_syntax::check)],
     },
     Check {
         meta: SchemaViolation::META,
-        run: CheckFn::Document(schema_violation::check),
+        runs: &[CheckFn::Document(schema_violation::check)],
     },
     Check {
         meta: InvalidId::META,
-        run: CheckFn::Document(invalid_id::check),
+        runs: &[CheckFn::Document(invalid_id::check)],
     },
     Check {
         meta: DuplicateId::META,
-        run: CheckFn::Repository(duplicate_id::check),
+        runs: &[CheckFn::Repository(duplicate_id::check)],
     },
     Check {
         meta: ConditionSyntax::META,
-        run: CheckFn::Document(condition_syntax::check),
+        runs: &[CheckFn::Document(condition_syntax::check)],
     },
     Check {
         meta: UndefinedIdentifier::META,
-        run: CheckFn::Document(undefined_identifier::check),
+        runs: &[CheckFn::Document(undefined_identifier::check)],
     },
     Check {
         meta: UnusedIdentifier::META,
-        run: CheckFn::Document(unused_identifier::check),
+        runs: &[CheckFn::Document(unused_identifier::check)],
+    },
+    Check {
+        meta: UnknownModifier::META,
+        runs: &[CheckFn::Document(unknown_modifier::check)],
+    },
+    Check {
+        meta: InvalidDate::META,
+        runs: &[CheckFn::Document(invalid_date::check)],
+    },
+    Check {
+        meta: InvalidAttackTag::META,
+        runs: &[CheckFn::Document(invalid_attack_tag::check)],
+    },
+    Check {
+        meta: DanglingCorrelation::META,
+        runs: &[CheckFn::Repository(dangling_correlation::check)],
+    },
+    Check {
+        meta: DuplicateKey::META,
+        runs: &[CheckFn::File(duplicate_key::check)],
+    },
+    Check {
+        meta: MissingRecommendedField::META,
+        runs: &[CheckFn::Document(missing_recommended_field::check)],
+    },
+    Check {
+        meta: DeprecatedAggregation::META,
+        runs: &[CheckFn::Document(deprecated_aggregation::check)],
+    },
+    Check {
+        meta: UnknownDocument::META,
+        runs: &[
+            CheckFn::File(unknown_document::check_file),
+            CheckFn::Document(unknown_document::check),
+        ],
+    },
+    Check {
+        meta: DuplicateTitle::META,
+        runs: &[CheckFn::Repository(duplicate_title::check)],
+    },
+    Check {
+        meta: InvalidDetectionItem::META,
+        runs: &[CheckFn::Document(invalid_detection_item::check)],
+    },
+    Check {
+        meta: DanglingFilter::META,
+        runs: &[CheckFn::Repository(dangling_filter::check)],
     },
 ];
 
 /// Every registered check.
 pub fn checks() -> &'static [Check] {
     CHECKS
+}
+
+/// Every stage function of every check, in registry order.
+pub fn runs() -> impl Iterator<Item = &'static CheckFn> {
+    CHECKS.iter().flat_map(|c| c.runs.iter())
 }
 
 /// The metadata of every check, in code order.
