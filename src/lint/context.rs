@@ -200,6 +200,9 @@ pub struct DocSummary {
     pub group_by: Vec<(String, Pos)>,
     /// For correlation rules: field aliases.
     pub aliases: Vec<Alias>,
+    /// For filters: the fields their selections constrain (classified later with the profile
+    /// of each rule the filter applies to).
+    pub filter_fields: Vec<String>,
     /// For API-audit rules that can fire on API presence alone: why.
     pub presence: Option<Presence>,
 }
@@ -269,6 +272,20 @@ impl DocSummary {
             block_pos: doc.key_pos(block_key),
             group_by: str_list(block.and_then(|b| b.get("group-by"))),
             aliases,
+            filter_fields: match (doc.kind, &cx.detection) {
+                (DocKind::Filter, Some(det)) => {
+                    let mut fields: Vec<String> = det
+                        .selections
+                        .iter()
+                        .flat_map(|s| s.items())
+                        .filter_map(|i| i.field.map(str::to_owned))
+                        .collect();
+                    fields.sort();
+                    fields.dedup();
+                    fields
+                }
+                _ => Vec::new(),
+            },
             presence,
         }
     }
@@ -302,6 +319,7 @@ pub struct RepoCtx<'a> {
     /// The lint options.
     pub opts: &'a LintOptions,
     by_ref: HashMap<&'a str, Vec<usize>>,
+    referrers: HashMap<&'a str, Vec<usize>>,
 }
 
 impl<'a> RepoCtx<'a> {
@@ -319,7 +337,21 @@ impl<'a> RepoCtx<'a> {
                 }
             }
         }
-        RepoCtx { docs, opts, by_ref }
+        let mut referrers: HashMap<&'a str, Vec<usize>> = HashMap::new();
+        for (i, d) in docs.iter().enumerate() {
+            for (r, _) in &d.references {
+                let v = referrers.entry(r.as_str()).or_default();
+                if v.last() != Some(&i) {
+                    v.push(i);
+                }
+            }
+        }
+        RepoCtx {
+            docs,
+            opts,
+            by_ref,
+            referrers,
+        }
     }
 
     /// The documents a reference (id or name) names.
@@ -333,11 +365,27 @@ impl<'a> RepoCtx<'a> {
 
     /// The correlation rules that reference `doc` by id or name.
     pub fn correlations_of(&self, doc: &DocSummary) -> Vec<&'a DocSummary> {
-        self.docs
+        self.referencing(doc, DocKind::Correlation)
+    }
+
+    /// The filters (meta filters) that apply to `doc` by id or name.
+    pub fn filters_of(&self, doc: &DocSummary) -> Vec<&'a DocSummary> {
+        self.referencing(doc, DocKind::Filter)
+    }
+
+    fn referencing(&self, doc: &DocSummary, kind: DocKind) -> Vec<&'a DocSummary> {
+        let mut idx: Vec<usize> = doc
+            .id
             .iter()
-            .filter(|c| c.kind == DocKind::Correlation)
-            .filter(|c| c.references.iter().any(|(r, _)| doc.is_named(r)))
-            .collect()
+            .chain(doc.name.iter())
+            .filter_map(|(r, _)| self.referrers.get(r.as_str()))
+            .flatten()
+            .copied()
+            .filter(|&i| self.docs[i].kind == kind)
+            .collect();
+        idx.sort_unstable();
+        idx.dedup();
+        idx.into_iter().map(|i| &self.docs[i]).collect()
     }
 
     /// A finding in `doc`.

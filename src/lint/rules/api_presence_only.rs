@@ -17,7 +17,8 @@ declare_rule! {
     /// the rule is flagged when some way of satisfying it uses only selections that match
     /// API/outcome fields or keywords, and applies no negated filter on a context field
     /// (caller identity, source, client, target, session) — and no correlation rule in the
-    /// repository references the rule (by `id` or `name`) with a `group-by` on a context field.
+    /// repository references the rule (by `id` or `name`) with a `group-by` on a context field,
+    /// and no Sigma filter (meta filter) applying to the rule constrains a context field.
     ///
     /// Filters that are defined but not used in the condition do not count. Keyword-only
     /// detections on an API-audit log source count as presence only. Fields a profile does not
@@ -176,7 +177,12 @@ pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
                     .is_context()
             })
         });
-        if rescued {
+        let filtered = cx.filters_of(doc).iter().any(|flt| {
+            flt.filter_fields
+                .iter()
+                .any(|f| profile.classify(f).is_context())
+        });
+        if rescued || filtered {
             continue;
         }
         let mut f = cx.finding(

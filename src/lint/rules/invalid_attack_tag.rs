@@ -169,7 +169,54 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::lint::engine::{AttackIndex, LintOptions, lint_text};
+
+    #[derive(Debug)]
+    struct FakeAttack;
+
+    impl AttackIndex for FakeAttack {
+        fn technique(&self, id: &str) -> TechniqueStatus {
+            match id {
+                "T1078" => TechniqueStatus::Active,
+                "T1064" => TechniqueStatus::Revoked {
+                    replacement: Some("T1059".into()),
+                },
+                "T1086" => TechniqueStatus::Deprecated,
+                _ => TechniqueStatus::Unknown,
+            }
+        }
+        fn is_tactic(&self, short_name: &str) -> bool {
+            short_name == "initial-access"
+        }
+    }
+
+    #[test]
+    fn attack_index_hook_checks_existence() {
+        let text = "title: t\nlogsource: {product: windows}\ndetection: {sel: {a: 1}, condition: sel}\ntags: [attack.t1078, attack.t1064, attack.t1086, attack.t9999, attack.initial-access]\n";
+        let with = LintOptions {
+            attack: Some(Arc::new(FakeAttack)),
+            ..LintOptions::default()
+        };
+        let msgs: Vec<String> = lint_text("t.yml", text, &with)
+            .findings
+            .into_iter()
+            .filter(|f| f.code == "SIG010")
+            .map(|f| f.message)
+            .collect();
+        assert_eq!(
+            msgs,
+            vec![
+                "technique T1064 is revoked; use `attack.t1059`",
+                "technique T1086 is deprecated",
+                "`attack.t9999` names no ATT&CK technique",
+            ]
+        );
+        let without = lint_text("t.yml", text, &LintOptions::default());
+        assert!(!without.findings.iter().any(|f| f.code == "SIG010"));
+    }
 
     #[test]
     fn shapes() {
