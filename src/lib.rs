@@ -8,11 +8,15 @@
 #![deny(missing_docs)]
 
 pub mod attack;
+pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod diagnostic;
+pub mod discover;
+pub mod engine_stub;
 pub mod lint;
 pub mod scaffold;
 pub mod schema;
 pub mod strategy;
+pub mod suppress;
 pub mod yaml;
