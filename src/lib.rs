@@ -11,6 +11,7 @@ pub mod attack;
 pub mod checks;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod engine_stub;
