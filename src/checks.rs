@@ -41,7 +41,10 @@ pub fn select(key: &str) -> Vec<&'static RuleMeta> {
         return Vec::new();
     }
     let upper = key.to_ascii_uppercase();
-    all().iter().filter(|m| m.code.starts_with(&upper)).collect()
+    all()
+        .iter()
+        .filter(|m| m.code.starts_with(&upper))
+        .collect()
 }
 
 /// Codes and names close to `key` (edit distance at most 2, or sharing its prefix), best
@@ -51,8 +54,8 @@ pub fn close_matches(key: &str) -> Vec<&'static RuleMeta> {
     let mut scored: Vec<(usize, &'static RuleMeta)> = all()
         .iter()
         .filter_map(|m| {
-            let d = levenshtein(&lower, &m.code.to_ascii_lowercase())
-                .min(levenshtein(&lower, m.name));
+            let d =
+                levenshtein(&lower, &m.code.to_ascii_lowercase()).min(levenshtein(&lower, m.name));
             let prefix = lower.len() >= 3
                 && (m.name.starts_with(&lower) || m.code.to_ascii_lowercase().starts_with(&lower));
             (d <= 2 || prefix).then_some((d, m))

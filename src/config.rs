@@ -233,7 +233,9 @@ impl Config {
             root: root.to_path_buf(),
             file,
         };
-        config.check().map_err(|(span, message, help)| err_at(Some(span), message, help))?;
+        config
+            .check()
+            .map_err(|(span, message, help)| err_at(Some(span), message, help))?;
         Ok(config)
     }
 
@@ -249,7 +251,9 @@ impl Config {
         for (key, settings) in &self.file.rules {
             let Some(meta) = checks::find(key.get_ref()) else {
                 let (span, message, mut help) = unknown_check(key);
-                help.push("`[rules.X]` takes one exact code or name; prefixes are for `select`".into());
+                help.push(
+                    "`[rules.X]` takes one exact code or name; prefixes are for `select`".into(),
+                );
                 return Err((span, message, help));
             };
             if let Some(first) = seen.insert(meta.code, key) {
@@ -274,17 +278,30 @@ impl Config {
                 })?;
             }
         }
-        let globs: Vec<String> = self.file.exclude.iter().map(|s| s.get_ref().clone()).collect();
+        let globs: Vec<String> = self
+            .file
+            .exclude
+            .iter()
+            .map(|s| s.get_ref().clone())
+            .collect();
         Excludes::new().add(&self.root, &globs).map_err(|e| {
             let span = self.file.exclude.get(e.index).map_or(0..0, Spanned::span);
-            (span, e.to_string(), vec!["excludes use gitignore glob syntax".into()])
+            (
+                span,
+                e.to_string(),
+                vec!["excludes use gitignore glob syntax".into()],
+            )
         })?;
         Ok(())
     }
 
     /// The exclude globs, to add to an [`Excludes`] anchored at [`Config::root`].
     pub fn exclude_globs(&self) -> Vec<String> {
-        self.file.exclude.iter().map(|s| s.get_ref().clone()).collect()
+        self.file
+            .exclude
+            .iter()
+            .map(|s| s.get_ref().clone())
+            .collect()
     }
 }
 
@@ -294,7 +311,11 @@ fn unknown_check(key: &Spanned<String>) -> (Range<usize>, String, Vec<String>) {
         .map(|m| format!("did you mean `{}` ({})?", m.code, m.name))
         .collect();
     help.push("`sigsmith rules` lists every check".into());
-    (key.span(), format!("unknown check `{}`", key.get_ref()), help)
+    (
+        key.span(),
+        format!("unknown check `{}`", key.get_ref()),
+        help,
+    )
 }
 
 fn toml_help(message: &str) -> Vec<String> {
@@ -309,9 +330,7 @@ fn toml_help(message: &str) -> Vec<String> {
         {
             help.push(format!("did you mean `{best}`?"));
         }
-        help.push(
-            "the keys are documented in schemas/sigsmith-config.schema.json".to_owned(),
-        );
+        help.push("the keys are documented in schemas/sigsmith-config.schema.json".to_owned());
     }
     help
 }
@@ -331,8 +350,13 @@ impl PathIgnore {
         let mut numbers = Vec::new();
         while numbers.len() < 2 {
             match glob.rsplit_once(':') {
-                Some((head, tail)) if !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit()) => {
-                    numbers.push(tail.parse::<u32>().map_err(|e| format!("bad number `{tail}`: {e}"))?);
+                Some((head, tail))
+                    if !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    numbers.push(
+                        tail.parse::<u32>()
+                            .map_err(|e| format!("bad number `{tail}`: {e}"))?,
+                    );
                     glob = head;
                 }
                 _ => break,
@@ -398,7 +422,12 @@ pub struct UnknownCheck {
 
 fn cli_keys(flag: &'static str, keys: &[String]) -> Result<Vec<&'static RuleMeta>, UnknownCheck> {
     let mut out = Vec::new();
-    for key in keys.iter().flat_map(|k| k.split(',')).map(str::trim).filter(|k| !k.is_empty()) {
+    for key in keys
+        .iter()
+        .flat_map(|k| k.split(','))
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+    {
         let found = checks::select(key);
         if found.is_empty() {
             let hint = checks::close_matches(key)
@@ -426,7 +455,10 @@ impl RuleSelection {
         cwd: &Path,
     ) -> Result<Self, UnknownCheck> {
         let mut enabled: HashSet<&'static str> = if !cli_select.is_empty() {
-            cli_keys("--select", cli_select)?.iter().map(|m| m.code).collect()
+            cli_keys("--select", cli_select)?
+                .iter()
+                .map(|m| m.code)
+                .collect()
         } else if let Some(select) = &config.file.select {
             select
                 .iter()
@@ -483,7 +515,10 @@ impl RuleSelection {
 
     /// The severity findings of this check get.
     pub fn severity_of(&self, meta: &RuleMeta) -> Severity {
-        self.severity.get(meta.code).copied().unwrap_or(meta.severity)
+        self.severity
+            .get(meta.code)
+            .copied()
+            .unwrap_or(meta.severity)
     }
 
     /// Drops findings of checks that do not run or that a per-path ignore covers, and applies
@@ -534,10 +569,17 @@ mod tests {
     fn unknown_key_names_line_column_and_suggests() {
         let e = parse("ignore = []\nselct = [\"IO001\"]\n").expect_err("invalid");
         assert_eq!(e.pos, Some(Pos::new(2, 1)));
-        assert!(e.message.starts_with("unknown field `selct`"), "{}", e.message);
+        assert!(
+            e.message.starts_with("unknown field `selct`"),
+            "{}",
+            e.message
+        );
         assert_eq!(e.help[0], "did you mean `select`?");
         let shown = e.to_string();
-        assert!(shown.starts_with("sigsmith.toml:2:1: unknown field `selct`"), "{shown}");
+        assert!(
+            shown.starts_with("sigsmith.toml:2:1: unknown field `selct`"),
+            "{shown}"
+        );
         assert!(shown.contains("\nhelp: did you mean `select`?"), "{shown}");
     }
 
@@ -597,8 +639,13 @@ mod tests {
         assert!(s.is_enabled("IO001"));
         assert!(!s.is_enabled("SIG000"));
         assert!(!s.is_enabled("API001"));
-        let s = RuleSelection::new(&c, &["API001,SIG000".into()], &["IO001".into()], Path::new("/repo"))
-            .expect("keys");
+        let s = RuleSelection::new(
+            &c,
+            &["API001,SIG000".into()],
+            &["IO001".into()],
+            Path::new("/repo"),
+        )
+        .expect("keys");
         assert!(s.is_enabled("API001"));
         assert!(!s.is_enabled("SIG000"), "config ignore still applies");
         let e = RuleSelection::new(&c, &["IO01".into()], &[], Path::new("/repo")).expect_err("bad");
@@ -644,6 +691,9 @@ mod tests {
         std::fs::write(t.path().join(".sigsmith.toml"), "").expect("write");
         assert_eq!(find_config(&sub), Some(t.path().join(".sigsmith.toml")));
         std::fs::write(t.path().join("a/sigsmith.toml"), "").expect("write");
-        assert_eq!(find_config(&sub.join("rule.yml")), Some(t.path().join("a/sigsmith.toml")));
+        assert_eq!(
+            find_config(&sub.join("rule.yml")),
+            Some(t.path().join("a/sigsmith.toml"))
+        );
     }
 }

@@ -140,6 +140,9 @@ pub enum DiscoverError {
     Cwd(io::Error),
 }
 
+/// The text of a file, or where and why it could not be read.
+type ReadResult = Result<String, (Pos, String)>;
+
 /// One file to read: the path shown to the user, the absolute path used to deduplicate, and
 /// whether it is standard input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,7 +217,7 @@ pub fn discover_in(
     if saw_stdin {
         stdin_text = Some(read_limited(stdin));
     }
-    let results: Vec<(Candidate, Result<String, (Pos, String)>)> = candidates
+    let results: Vec<(Candidate, ReadResult)> = candidates
         .into_par_iter()
         .map(|c| {
             let r = if c.stdin {
@@ -407,7 +410,10 @@ fn pos_of(bytes: &[u8], at: usize) -> Pos {
         .iter()
         .rposition(|&b| b == b'\n')
         .map_or(0, |i| i + 1);
-    let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let col = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     Pos::new(
         u32::try_from(line).unwrap_or(u32::MAX),
         u32::try_from(col).unwrap_or(u32::MAX),

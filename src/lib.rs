@@ -16,6 +16,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod engine_stub;
 pub mod lint;
+pub mod output;
 pub mod scaffold;
 pub mod schema;
 pub mod strategy;

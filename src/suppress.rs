@@ -144,7 +144,10 @@ fn opens_block_scalar(content: &str) -> bool {
         || before.ends_with(':')
         || before.ends_with('-')
         || before.ends_with("---")
-        || before.rsplit([' ', '\t']).next().is_some_and(|t| t.starts_with('!') || t.starts_with('&'))
+        || before
+            .rsplit([' ', '\t'])
+            .next()
+            .is_some_and(|t| t.starts_with('!') || t.starts_with('&'))
 }
 
 /// The indentation that block scalar content must exceed: the column of the key on the line
@@ -178,7 +181,6 @@ fn scan(text: &str) -> Scan {
     let mut block_indent: Option<usize> = None;
     let mut doc_start = 1u32;
     let mut doc_has_content = false;
-    let mut pending_header: Vec<usize> = Vec::new();
     let mut last_line = 0u32;
     for (idx, raw) in text.split('\n').enumerate() {
         let line_no = u32::try_from(idx + 1).unwrap_or(u32::MAX);
@@ -191,15 +193,13 @@ fn scan(text: &str) -> Scan {
             }
             block_indent = None;
         }
-        if quote.is_none() && (is_doc_marker(line, "---") || is_doc_marker(line, "...")) {
-            if doc_has_content {
-                out.docs.push((doc_start, line_no - 1));
-                doc_start = line_no;
-                doc_has_content = false;
-                pending_header.clear();
-            }
+        let is_marker_line =
+            quote.is_none() && (is_doc_marker(line, "---") || is_doc_marker(line, "..."));
+        if is_marker_line && doc_has_content {
+            out.docs.push((doc_start, line_no - 1));
+            doc_start = line_no;
+            doc_has_content = false;
         }
-        let is_marker_line = quote.is_none() && (is_doc_marker(line, "---") || is_doc_marker(line, "..."));
         let is_directive = quote.is_none() && !doc_has_content && line.starts_with('%');
 
         // Walk the characters for quotes and a comment.
@@ -231,7 +231,8 @@ fn scan(text: &str) -> Scan {
                         break;
                     }
                     if (c == '\'' || c == '"')
-                        && last_nonspace.is_none_or(|p| matches!(p, ':' | '-' | '?' | '[' | '{' | ','))
+                        && last_nonspace
+                            .is_none_or(|p| matches!(p, ':' | '-' | '?' | '[' | '{' | ','))
                         && prev.is_none_or(|p| matches!(p, ' ' | '\t' | '[' | '{' | ','))
                     {
                         quote = Some(c);
@@ -261,7 +262,6 @@ fn scan(text: &str) -> Scan {
                 out.comment_lines.push(line_no);
             }
             if !doc_has_content && (own_line || is_marker_line) {
-                pending_header.push(idx);
                 out.header_comments.push((idx, out.docs.len()));
             }
         }
@@ -284,7 +284,10 @@ pub fn comments(text: &str) -> Vec<Comment> {
 
 /// Parses the body of a `# sigsmith:` comment (the text after `#`). `None` when the comment is
 /// not a sigsmith directive; `Some(Err)` when it is one but malformed.
-fn parse_directive(text: &str, line: u32, hash_col: u32) -> Option<Result<(Vec<Entry>, Option<String>), String>> {
+/// The entries and the reason of a well-formed directive.
+type Directive = (Vec<Entry>, Option<String>);
+
+fn parse_directive(text: &str, line: u32, hash_col: u32) -> Option<Result<Directive, String>> {
     let trimmed = text.trim_start();
     let lead = text.len() - trimmed.len();
     let rest = trimmed.strip_prefix("sigsmith:")?;
@@ -295,13 +298,20 @@ fn parse_directive(text: &str, line: u32, hash_col: u32) -> Option<Result<(Vec<E
         ));
     };
     let Some(close) = list.find(']') else {
-        return Some(Err("suppression comment is missing its closing `]`".to_owned()));
+        return Some(Err(
+            "suppression comment is missing its closing `]`".to_owned()
+        ));
     };
     // Character column of the first key: `#` + lead + "sigsmith:" + spaces + "ignore[".
     let mut col = hash_col
         + 1
-        + u32::try_from(text[..lead].chars().count() + "sigsmith:".len() + (rest.len() - after_colon.len()) + "ignore[".len())
-            .unwrap_or(0);
+        + u32::try_from(
+            text[..lead].chars().count()
+                + "sigsmith:".len()
+                + (rest.len() - after_colon.len())
+                + "ignore[".len(),
+        )
+        .unwrap_or(0);
     let mut entries = Vec::new();
     for part in list[..close].split(',') {
         let key = part.trim();
@@ -319,7 +329,10 @@ fn parse_directive(text: &str, line: u32, hash_col: u32) -> Option<Result<(Vec<E
         return Some(Err("suppression comment lists no check".to_owned()));
     }
     let reason = list[close + 1..].trim();
-    Some(Ok((entries, (!reason.is_empty()).then(|| reason.to_owned()))))
+    Some(Ok((
+        entries,
+        (!reason.is_empty()).then(|| reason.to_owned()),
+    )))
 }
 
 /// Finds the suppression comments of one file.
@@ -448,7 +461,10 @@ pub fn apply<'a>(
                             Scope::Document(..) => "in this document",
                             Scope::Line(_) => "here",
                         };
-                        format!("unused suppression: no {} ({}) finding {what}", r.code, r.name)
+                        format!(
+                            "unused suppression: no {} ({}) finding {what}",
+                            r.code, r.name
+                        )
                     }
                     Some(_) => continue,
                 };
@@ -520,7 +536,10 @@ q: 'first line
   end' # after quote
 apostrophe: it's # comment
 ";
-        assert_eq!(lines(text), [(9, 12, false), (12, 8, false), (13, 18, false)]);
+        assert_eq!(
+            lines(text),
+            [(9, 12, false), (12, 8, false), (13, 18, false)]
+        );
     }
 
     #[test]
@@ -533,7 +552,10 @@ apostrophe: it's # comment
         let keys: Vec<(&str, Pos)> = s.entries.iter().map(|e| (e.key.as_str(), e.pos)).collect();
         assert_eq!(
             keys,
-            [("API001", Pos::new(1, 29)), ("api-presence-only", Pos::new(1, 37))]
+            [
+                ("API001", Pos::new(1, 29)),
+                ("api-presence-only", Pos::new(1, 37))
+            ]
         );
     }
 
@@ -576,7 +598,9 @@ title: c
 
     #[test]
     fn malformed_directives_are_kept() {
-        let p = parse("# sigsmith: ignroe[API001]\n# sigsmith: ignore[API001\n# sigsmith: ignore[]\n# plain\n");
+        let p = parse(
+            "# sigsmith: ignroe[API001]\n# sigsmith: ignore[API001\n# sigsmith: ignore[]\n# plain\n",
+        );
         assert_eq!(p.malformed.len(), 3);
         assert!(p.suppressions.is_empty());
     }
@@ -606,7 +630,11 @@ title: x # sigsmith: ignore[IO001]
 level: high
 status: x # sigsmith: ignore[nope]
 ";
-        let findings = vec![finding("IO001", 1), finding("IO001", 3), finding("IO001", 4)];
+        let findings = vec![
+            finding("IO001", 1),
+            finding("IO001", 3),
+            finding("IO001", 4),
+        ];
         let out = apply(findings, [(Path::new("r.yml"), text)], &|_| true);
         assert_eq!(out.suppressed, 2);
         let got: Vec<(&str, u32, u32, &str)> = out
@@ -624,7 +652,12 @@ status: x # sigsmith: ignore[nope]
                     26,
                     "unused suppression: no SIG000 (unused-suppression) finding here"
                 ),
-                ("SIG000", 4, 30, "unknown check `nope` in suppression comment"),
+                (
+                    "SIG000",
+                    4,
+                    30,
+                    "unknown check `nope` in suppression comment"
+                ),
             ]
         );
     }

@@ -369,16 +369,17 @@ fn resolve_plain(s: &str) -> Value {
             if let Ok(i) = i64::from_str_radix(oct, 8) {
                 return Value::Int(i);
             }
-        } else if is_core_float(digits) {
-            if let Ok(f) = s.parse::<f64>() {
-                return Value::Float(f);
-            }
-        }
-    }
-    if first == b'.' && is_core_float(s) {
-        if let Ok(f) = s.parse::<f64>() {
+        } else if is_core_float(digits)
+            && let Ok(f) = s.parse::<f64>()
+        {
             return Value::Float(f);
         }
+    }
+    if first == b'.'
+        && is_core_float(s)
+        && let Ok(f) = s.parse::<f64>()
+    {
+        return Value::Float(f);
     }
     Value::Str(s.to_owned())
 }
