@@ -121,7 +121,10 @@ pub fn lint(args: &LintArgs, cwd: &Path) -> anyhow::Result<(Outcome, Vec<SourceF
     let discovery = discover::discover_in(cwd, &paths, &excludes, &mut io::stdin().lock())?;
     let mut profiles = ProfileSet::builtin();
     profiles.extend(config.file.profiles.clone());
-    let opts = LintOptions { profiles };
+    let opts = LintOptions {
+        profiles,
+        ..LintOptions::default()
+    };
     let engine = lint_sources(&discovery.sources, &opts);
 
     let files = discovery.sources.len() + discovery.problems.len();
