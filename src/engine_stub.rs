@@ -39,6 +39,7 @@ pub mod engine {
     #[derive(Default)]
     pub struct LintOptions {
         pub profiles: ProfileSet,
+        pub attack: Option<()>,
     }
 
     pub struct LintOutput {
