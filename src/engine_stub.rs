@@ -16,10 +16,49 @@ pub mod engine {
 
     #[derive(Debug, Clone, Default, serde::Deserialize, schemars::JsonSchema)]
     #[serde(deny_unknown_fields)]
+    pub struct LogSourceMatch {
+        #[serde(default)]
+        pub product: Option<String>,
+        #[serde(default)]
+        pub service: Option<String>,
+        #[serde(default)]
+        pub category: Option<String>,
+    }
+
+    #[derive(Debug, Clone, Default, serde::Deserialize, schemars::JsonSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct ContextFields {
+        #[serde(default)]
+        pub identity: Vec<String>,
+        #[serde(default)]
+        pub source: Vec<String>,
+        #[serde(default)]
+        pub client: Vec<String>,
+        #[serde(default)]
+        pub target: Vec<String>,
+        #[serde(default)]
+        pub session: Vec<String>,
+        #[serde(default)]
+        pub time: Vec<String>,
+    }
+
+    #[derive(Debug, Clone, Default, serde::Deserialize, schemars::JsonSchema)]
+    #[serde(deny_unknown_fields)]
     pub struct Profile {
         pub name: String,
         #[serde(default)]
-        pub api_fields: Vec<String>,
+        pub title: Option<String>,
+        pub logsources: Vec<LogSourceMatch>,
+        #[serde(default)]
+        pub prefixes: Vec<String>,
+        #[serde(default)]
+        pub api: Vec<String>,
+        #[serde(default)]
+        pub outcome: Vec<String>,
+        #[serde(default)]
+        pub context: ContextFields,
+        #[serde(default)]
+        pub required: Option<Vec<String>>,
     }
 
     #[derive(Debug, Clone, Default)]
