@@ -88,8 +88,9 @@ pub struct Suppression {
 pub struct FileSuppressions {
     /// Well-formed suppressions in source order.
     pub suppressions: Vec<Suppression>,
-    /// Comments that start with `sigsmith:` but do not parse, with the reason.
-    pub malformed: Vec<(Pos, String)>,
+    /// Comments that start with `sigsmith:` but do not parse: where the comment starts and
+    /// ends, and what is wrong.
+    pub malformed: Vec<(Pos, Pos, String)>,
 }
 
 /// A comment found in YAML source.
@@ -345,7 +346,8 @@ pub fn parse(text: &str) -> FileSuppressions {
         let parsed = match parse_directive(&c.text, c.line, c.col) {
             None => continue,
             Some(Err(message)) => {
-                out.malformed.push((pos, message));
+                let len = u32::try_from(c.text.trim_end().chars().count()).unwrap_or(0);
+                out.malformed.push((pos, Pos::new(c.line, c.col + 1 + len), message));
                 continue;
             }
             Some(Ok(p)) => p,
@@ -443,13 +445,21 @@ pub fn apply<'a>(
     paths.sort();
     for path in paths {
         let (parsed, used) = &by_file[path];
-        for (pos, message) in &parsed.malformed {
-            out.findings.push(unused(path, *pos, message.clone()));
+        for (pos, end, message) in &parsed.malformed {
+            out.findings.push(unused(
+                path,
+                *pos,
+                Some(*end),
+                message.clone(),
+                "write `# sigsmith: ignore[CODE,...] reason`",
+            ));
         }
         for (s, used) in parsed.suppressions.iter().zip(used) {
             for (e, used) in s.entries.iter().zip(used) {
+                let mut help = "remove the stale entry or the whole comment";
                 let message = match e.rule {
                     None => {
+                        help = "use a code or name that `sigsmith rules` lists";
                         let hint = checks::close_matches(&e.key)
                             .first()
                             .map(|m| format!("; did you mean `{}` ({})?", m.code, m.name))
@@ -468,14 +478,18 @@ pub fn apply<'a>(
                     }
                     Some(_) => continue,
                 };
-                out.findings.push(unused(path, e.pos, message));
+                let end = Pos::new(
+                    e.pos.line,
+                    e.pos.col + u32::try_from(e.key.chars().count()).unwrap_or(0),
+                );
+                out.findings.push(unused(path, e.pos, Some(end), message, help));
             }
         }
     }
     out
 }
 
-fn unused(path: &Path, pos: Pos, message: String) -> Finding {
+fn unused(path: &Path, pos: Pos, end: Option<Pos>, message: String, help: &str) -> Finding {
     let m = UnusedSuppression::META;
     Finding {
         code: m.code,
@@ -484,11 +498,11 @@ fn unused(path: &Path, pos: Pos, message: String) -> Finding {
         message,
         path: path.to_path_buf(),
         pos,
-        end: None,
+        end,
         doc_index: None,
         doc_id: None,
         doc_title: None,
-        help: Some("remove the stale entry or the whole comment".to_owned()),
+        help: Some(help.to_owned()),
         related: Vec::new(),
     }
 }
