@@ -64,6 +64,10 @@ pub enum Command {
     Rules(commands::rules::RulesArgs),
     /// Print the documentation of one lint check.
     Explain(commands::rules::ExplainArgs),
+    /// Write a shell completion script to stdout.
+    Completions(commands::completions::CompletionsArgs),
+    /// Write the man page (roff) to stdout.
+    Man(commands::completions::ManArgs),
 }
 
 /// Global settings every subcommand receives.
@@ -88,6 +92,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Lint(args) => commands::lint::run(args, globals),
         Command::Rules(args) => commands::rules::run_rules(args, globals),
         Command::Explain(args) => commands::rules::run_explain(args, globals),
+        Command::Completions(args) => commands::completions::run_completions(args, globals),
+        Command::Man(args) => commands::completions::run_man(args, globals),
     };
     match result {
         Ok(code) => code,

@@ -16,14 +16,17 @@ pub enum SchemaKind {
     SigmaCorrelation,
     /// `schemas/sigma-filter.schema.json`: a Sigma filter (meta filter).
     SigmaFilter,
+    /// `schemas/strategy.schema.json`: one file of sigsmith's detection-strategy catalog.
+    Strategy,
 }
 
 impl SchemaKind {
     /// Every schema, in a stable order.
-    pub const ALL: [SchemaKind; 3] = [
+    pub const ALL: [SchemaKind; 4] = [
         SchemaKind::SigmaRule,
         SchemaKind::SigmaCorrelation,
         SchemaKind::SigmaFilter,
+        SchemaKind::Strategy,
     ];
 
     /// The schema's file name under `schemas/`.
@@ -32,6 +35,7 @@ impl SchemaKind {
             SchemaKind::SigmaRule => "sigma-rule.schema.json",
             SchemaKind::SigmaCorrelation => "sigma-correlation.schema.json",
             SchemaKind::SigmaFilter => "sigma-filter.schema.json",
+            SchemaKind::Strategy => "strategy.schema.json",
         }
     }
 
@@ -43,6 +47,7 @@ impl SchemaKind {
                 include_str!("../schemas/sigma-correlation.schema.json")
             }
             SchemaKind::SigmaFilter => include_str!("../schemas/sigma-filter.schema.json"),
+            SchemaKind::Strategy => include_str!("../schemas/strategy.schema.json"),
         }
     }
 
@@ -50,10 +55,12 @@ impl SchemaKind {
         static RULE: OnceLock<Result<Validator, String>> = OnceLock::new();
         static CORRELATION: OnceLock<Result<Validator, String>> = OnceLock::new();
         static FILTER: OnceLock<Result<Validator, String>> = OnceLock::new();
+        static STRATEGY: OnceLock<Result<Validator, String>> = OnceLock::new();
         match self {
             SchemaKind::SigmaRule => &RULE,
             SchemaKind::SigmaCorrelation => &CORRELATION,
             SchemaKind::SigmaFilter => &FILTER,
+            SchemaKind::Strategy => &STRATEGY,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Subcommand implementations. Each module owns its clap `Args` struct and a `run` function
 //! returning the process exit code, or an error that [`crate::cli::run`] reports with exit 2.
 
+pub mod completions;
 pub mod lint;
 pub mod new;
 pub mod rules;

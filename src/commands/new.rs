@@ -1,14 +1,203 @@
-//! `sigsmith new`.
+//! `sigsmith new`: render Sigma rule drafts for detection strategies.
 
+use std::io::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::{Context as _, bail};
+
 use crate::cli::Globals;
+use crate::scaffold::{self, Draft, Options, Renderer};
+use crate::strategy::{Catalog, Strategy, Target};
+
+const EXAMPLES: &str = "\
+Examples:
+  sigsmith new DET0078                          # every DET0078 draft to stdout
+  sigsmith new DET0078 --target aws-cloudtrail  # one draft
+  sigsmith new --all --out drafts               # write drafts/<family>/<name>.yml
+  sigsmith new --all --out drafts --force       # regenerate (byte-identical for the same date)
+  sigsmith new --all --example-values --out ci  # placeholders filled with example values
+  sigsmith new DC0112 --templates my-templates  # my-templates/mobile-api-calls.yml.j2 overrides
+
+Drafts are validated (YAML, Sigma schemas) before anything is written. Placeholders look
+like '<<baseline:NAME>>'; fill them and answer the validation prompts in the `sigsmith:`
+block before raising the status. Exit 2 on an unknown strategy or target, on existing files
+without --force, or on a template that renders an invalid draft.";
+
+/// Parses `--date`: exactly `YYYY-MM-DD`, a real calendar date.
+fn parse_date(s: &str) -> Result<String, String> {
+    let shape = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !shape {
+        return Err(format!("expected YYYY-MM-DD, got {s:?}"));
+    }
+    s.parse::<jiff::civil::Date>()
+        .map(|d| d.to_string())
+        .map_err(|e| format!("{s:?} is not a valid date: {e}"))
+}
 
 /// Arguments of `sigsmith new`.
 #[derive(Debug, clap::Args)]
-pub struct NewArgs {}
+#[command(after_help = EXAMPLES)]
+pub struct NewArgs {
+    /// Strategy ids (case-insensitive), e.g. DET0078 DC0112.
+    #[arg(
+        value_name = "ID",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub ids: Vec<String>,
+    /// Render every strategy of the catalog.
+    #[arg(long)]
+    pub all: bool,
+    /// Only these targets (repeatable), e.g. --target aws-cloudtrail.
+    #[arg(long = "target", value_name = "NAME")]
+    pub targets: Vec<String>,
+    /// Write DIR/<family>/<name>.yml instead of printing to stdout.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Overwrite existing files (with --out).
+    #[arg(long, requires = "out")]
+    pub force: bool,
+    /// `author:` of the drafts.
+    #[arg(long, value_name = "NAME", default_value = scaffold::DEFAULT_AUTHOR)]
+    pub author: String,
+    /// `date:` of the drafts [default: today].
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub date: Option<String>,
+    /// Directory of *.yml.j2 templates overriding the built-in ones by name.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Replace every placeholder with the baseline's example values (for conversion tests).
+    #[arg(long)]
+    pub example_values: bool,
+}
+
+/// The (strategy, target) pairs selected by the arguments, in catalog order.
+pub fn select<'a>(
+    catalog: &'a Catalog,
+    ids: &[String],
+    all: bool,
+    targets: &[String],
+) -> anyhow::Result<Vec<(&'a Strategy, &'a Target)>> {
+    let strategies: Vec<&Strategy> = if all {
+        catalog.list().iter().collect()
+    } else {
+        let mut out: Vec<&Strategy> = Vec::new();
+        for id in ids {
+            let Some(s) = catalog.get(id) else {
+                bail!(
+                    "unknown strategy {id:?}; valid strategies: {}",
+                    catalog.ids().join(", ")
+                );
+            };
+            if !out.iter().any(|o| o.id == s.id) {
+                out.push(s);
+            }
+        }
+        out
+    };
+    for name in targets {
+        if !strategies.iter().any(|s| s.target(name).is_some()) {
+            let valid: Vec<String> = strategies
+                .iter()
+                .flat_map(|s| {
+                    s.targets
+                        .iter()
+                        .map(move |t| format!("{}/{}", s.id, t.name))
+                })
+                .collect();
+            bail!(
+                "unknown target {name:?}; valid targets: {}",
+                valid.join(", ")
+            );
+        }
+    }
+    Ok(strategies
+        .into_iter()
+        .flat_map(|s| s.targets.iter().map(move |t| (s, t)))
+        .filter(|(_, t)| {
+            targets.is_empty() || targets.iter().any(|n| t.name.eq_ignore_ascii_case(n))
+        })
+        .collect())
+}
+
+/// Renders and validates every selected draft (nothing is written).
+pub fn render_all(
+    renderer: &Renderer,
+    pairs: &[(&Strategy, &Target)],
+    options: &Options,
+) -> anyhow::Result<Vec<Draft>> {
+    pairs
+        .iter()
+        .map(|(s, t)| renderer.render(s, t, options).map_err(anyhow::Error::from))
+        .collect()
+}
 
 /// Runs `sigsmith new`.
-pub fn run(_args: NewArgs, _globals: Globals) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`sigsmith new` is not implemented yet")
+pub fn run(args: NewArgs, globals: Globals) -> anyhow::Result<ExitCode> {
+    let catalog = Catalog::builtin().context("loading the built-in strategy catalog")?;
+    let pairs = select(&catalog, &args.ids, args.all, &args.targets)?;
+    let options = Options {
+        author: args.author,
+        date: args
+            .date
+            .unwrap_or_else(|| jiff::Zoned::now().date().to_string()),
+        example_values: args.example_values,
+    };
+    let renderer = Renderer::new(args.templates.as_deref())?;
+    let drafts = render_all(&renderer, &pairs, &options)?;
+    let mut stdout = anstream::stdout();
+    match &args.out {
+        None => {
+            for (i, d) in drafts.iter().enumerate() {
+                if i > 0 {
+                    stdout.write_all(b"---\n")?;
+                }
+                stdout.write_all(d.text.as_bytes())?;
+            }
+        }
+        Some(out) => {
+            let written = scaffold::write::write_drafts(out, &drafts, args.force)?;
+            if !globals.quiet {
+                for p in &written {
+                    writeln!(stdout, "wrote {}", p.display())?;
+                }
+            }
+        }
+    }
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_strict() {
+        assert_eq!(parse_date("2025-03-01").as_deref(), Ok("2025-03-01"));
+        assert!(parse_date("2025-3-1").is_err());
+        assert!(parse_date("2025-02-30").is_err());
+        assert!(parse_date("20250301").is_err());
+    }
+
+    #[test]
+    fn target_filter_spans_strategies() {
+        let c = Catalog::builtin().expect("catalog");
+        let pairs = select(
+            &c,
+            &["det0078".into(), "DC0112".into()],
+            false,
+            &["aws-cloudtrail".into()],
+        )
+        .expect("select");
+        assert_eq!(pairs.len(), 1);
+        assert_eq!(pairs[0].1.name, "aws-cloudtrail");
+        let err = select(&c, &["DET0078".into()], false, &["nope".into()]).expect_err("unknown");
+        assert!(err.to_string().contains("DET0078/aws-cloudtrail"), "{err}");
+    }
 }

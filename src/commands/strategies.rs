@@ -1,14 +1,150 @@
-//! `sigsmith strategies`.
+//! `sigsmith strategies`: list detection strategies and their targets.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+use serde::Serialize;
+
 use crate::cli::Globals;
+use crate::strategy::{Catalog, Strategy};
+
+const EXAMPLES: &str = "\
+Examples:
+  sigsmith strategies                  # id, domain, family, targets and name of each strategy
+  sigsmith strategies --format json    # the same as versioned JSON (\"version\": 1)
+  sigsmith show DET0078                # details of one strategy";
+
+/// Output format of `strategies` and `show`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    #[default]
+    Text,
+    /// JSON (versioned).
+    Json,
+}
 
 /// Arguments of `sigsmith strategies`.
 #[derive(Debug, clap::Args)]
-pub struct StrategiesArgs {}
+#[command(after_help = EXAMPLES)]
+pub struct StrategiesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Serialize)]
+struct TargetRow<'a> {
+    name: &'a str,
+    title: &'a str,
+    platform: &'a str,
+    logsource: &'a crate::strategy::LogSource,
+    correlation: bool,
+}
+
+#[derive(Serialize)]
+struct StrategyRow<'a> {
+    id: &'a str,
+    name: &'a str,
+    kind: crate::strategy::ObjectKind,
+    domain: crate::strategy::Domain,
+    source: crate::strategy::Source,
+    family: crate::strategy::Family,
+    techniques: Vec<&'a str>,
+    platforms: &'a [String],
+    targets: Vec<TargetRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct Listing<'a> {
+    version: u32,
+    strategies: Vec<StrategyRow<'a>>,
+}
+
+fn row(s: &Strategy) -> StrategyRow<'_> {
+    StrategyRow {
+        id: &s.id,
+        name: &s.name,
+        kind: s.kind,
+        domain: s.domain,
+        source: s.source,
+        family: s.family,
+        techniques: s.techniques.iter().map(|t| t.id.as_str()).collect(),
+        platforms: &s.platforms,
+        targets: s
+            .targets
+            .iter()
+            .map(|t| TargetRow {
+                name: &t.name,
+                title: &t.title,
+                platform: &t.platform,
+                logsource: &t.logsource,
+                correlation: t.correlation.is_some(),
+            })
+            .collect(),
+    }
+}
+
+/// Renders the listing of `catalog` in `format`.
+pub fn render(catalog: &Catalog, format: Format) -> anyhow::Result<String> {
+    match format {
+        Format::Json => {
+            let listing = Listing {
+                version: 1,
+                strategies: catalog.list().iter().map(row).collect(),
+            };
+            let mut s = serde_json::to_string_pretty(&listing)?;
+            s.push('\n');
+            Ok(s)
+        }
+        Format::Text => {
+            let mut out = String::new();
+            for s in catalog.list() {
+                let techniques: Vec<&str> = s.techniques.iter().map(|t| t.id.as_str()).collect();
+                out.push_str(&format!(
+                    "{:<8} {:<10} {:<18} {}{}\n",
+                    s.id,
+                    s.domain,
+                    s.family,
+                    s.name,
+                    if techniques.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", techniques.join(", "))
+                    }
+                ));
+                for t in &s.targets {
+                    out.push_str(&format!(
+                        "    {:<24} {:<20} {}{}\n",
+                        t.name,
+                        t.platform,
+                        t.logsource,
+                        if t.correlation.is_some() {
+                            "  [+correlation]"
+                        } else {
+                            ""
+                        }
+                    ));
+                }
+            }
+            let targets: usize = catalog.list().iter().map(|s| s.targets.len()).sum();
+            out.push_str(&format!(
+                "{} strategies, {} targets\n",
+                catalog.len(),
+                targets
+            ));
+            Ok(out)
+        }
+    }
+}
 
 /// Runs `sigsmith strategies`.
-pub fn run(_args: StrategiesArgs, _globals: Globals) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`sigsmith strategies` is not implemented yet")
+pub fn run(args: StrategiesArgs, _globals: Globals) -> anyhow::Result<ExitCode> {
+    let catalog = Catalog::builtin().context("loading the built-in strategy catalog")?;
+    let text = render(&catalog, args.format)?;
+    let mut stdout = anstream::stdout();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,1 +1,442 @@
 //! Rendering Sigma rule drafts from detection strategies with minijinja templates.
+//!
+//! One draft per strategy × target: the family's template (`rule-templates/<family>.yml.j2`,
+//! embedded; a `--templates DIR` file of the same name overrides it) renders a typed
+//! [`DraftContext`]. Every printed value goes through the YAML-safe formatter ([`quote`]).
+//! Each rendered draft is parsed back with [`crate::yaml::parse`] and validated against the
+//! Sigma schemas before anything is written ([`Renderer::render`]); [`write`] writes
+//! atomically.
+
+mod context;
+pub mod quote;
+pub mod write;
+
+use std::path::{Path, PathBuf};
+
+use minijinja::value::ValueKind;
+use minijinja::{Environment, UndefinedBehavior, Value};
+
+pub use context::*;
+
+use crate::schema::{self, SchemaKind};
+use crate::strategy::{Strategy, Target};
+
+/// The built-in templates, one per family: (file name, text).
+pub const BUILTIN_TEMPLATES: [(&str, &str); 3] = [
+    (
+        "cloud-api-audit.yml.j2",
+        include_str!("../../rule-templates/cloud-api-audit.yml.j2"),
+    ),
+    (
+        "ics-api-execution.yml.j2",
+        include_str!("../../rule-templates/ics-api-execution.yml.j2"),
+    ),
+    (
+        "mobile-api-calls.yml.j2",
+        include_str!("../../rule-templates/mobile-api-calls.yml.j2"),
+    ),
+];
+
+/// Why a draft could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum ScaffoldError {
+    /// The template failed (syntax, undefined variable, bad filter argument...).
+    #[error("template {template}{}: {message}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
+    Template {
+        /// Template name.
+        template: String,
+        /// 1-based template line, when known.
+        line: Option<usize>,
+        /// What went wrong.
+        message: String,
+    },
+    /// No template for the family.
+    #[error("no template {template} (built-in templates: {known})")]
+    MissingTemplate {
+        /// The template name looked for.
+        template: String,
+        /// Known template names.
+        known: String,
+    },
+    /// The template rendered text that is not valid YAML.
+    #[error(
+        "template {template} rendered invalid YAML for {draft} at rendered line {line}, column {col}: {message}\n  {line}| {text}"
+    )]
+    InvalidYaml {
+        /// Template name.
+        template: String,
+        /// Draft (`DET0078/aws-cloudtrail`).
+        draft: String,
+        /// 1-based line in the rendered output.
+        line: u32,
+        /// 1-based column.
+        col: u32,
+        /// Parser message.
+        message: String,
+        /// The rendered line.
+        text: String,
+    },
+    /// The template rendered a document that breaks a Sigma schema or the draft contract.
+    #[error(
+        "template {template} rendered an invalid {kind} for {draft} (document {document}, rendered line {line}): {message}"
+    )]
+    InvalidDocument {
+        /// Template name.
+        template: String,
+        /// Draft (`DET0078/aws-cloudtrail`).
+        draft: String,
+        /// What the document should be (`Sigma rule`, `Sigma correlation rule`).
+        kind: &'static str,
+        /// 1-based document index.
+        document: usize,
+        /// 1-based line in the rendered output.
+        line: u32,
+        /// What is wrong.
+        message: String,
+    },
+    /// A `--templates` directory or file could not be read.
+    #[error("cannot read templates from {}: {source}", path.display())]
+    TemplatesDir {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// An embedded schema is broken.
+    #[error(transparent)]
+    Schema(#[from] schema::SchemaError),
+}
+
+/// Options that shape every draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// `author:` of the drafts.
+    pub author: String,
+    /// `date:` of the drafts (`YYYY-MM-DD`).
+    pub date: String,
+    /// Replace every placeholder with the baseline's example values.
+    pub example_values: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            author: DEFAULT_AUTHOR.to_owned(),
+            date: "1970-01-01".to_owned(),
+            example_values: false,
+        }
+    }
+}
+
+/// `author:` when `--author` is not given.
+pub const DEFAULT_AUTHOR: &str = "sigsmith draft";
+
+/// One rendered, validated draft file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    /// Strategy id.
+    pub strategy: String,
+    /// Target name.
+    pub target: String,
+    /// Template family (the output sub-folder).
+    pub family: String,
+    /// Template that rendered it.
+    pub template: String,
+    /// Path relative to the output directory (`cloud-api-audit/det0078_aws_cloudtrail.yml`).
+    pub rel_path: PathBuf,
+    /// The YAML text (one or two documents), ending with a newline.
+    pub text: String,
+}
+
+/// A minijinja environment with the built-in templates, the optional user templates and the
+/// YAML-safe formatter and filters.
+pub struct Renderer {
+    env: Environment<'static>,
+}
+
+impl std::fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Renderer")
+            .field("templates", &self.template_names())
+            .finish()
+    }
+}
+
+fn template_error(template: &str, err: &minijinja::Error) -> ScaffoldError {
+    let mut message = err.kind().to_string();
+    if let Some(detail) = err.detail() {
+        message.push_str(": ");
+        message.push_str(detail);
+    }
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    ScaffoldError::Template {
+        template: err.name().unwrap_or(template).to_owned(),
+        line: err.line(),
+        message,
+    }
+}
+
+/// The formatter: safe strings verbatim, other strings quoted, numbers and booleans plain,
+/// `none` as `null`, sequences as quoted flow sequences. Mappings cannot be printed.
+fn format_value(out: &mut minijinja::Output<'_>, value: &Value) -> Result<(), minijinja::Error> {
+    let text = render_scalar(value)?;
+    out.write_str(&text).map_err(minijinja::Error::from)
+}
+
+fn render_scalar(value: &Value) -> Result<String, minijinja::Error> {
+    if value.is_safe() {
+        return Ok(value.as_str().unwrap_or_default().to_owned());
+    }
+    match value.kind() {
+        ValueKind::String => Ok(quote::scalar(value.as_str().unwrap_or_default())),
+        ValueKind::Number | ValueKind::Bool => Ok(value.to_string()),
+        ValueKind::None => Ok("null".to_owned()),
+        ValueKind::Seq | ValueKind::Iterable => {
+            let mut items = Vec::new();
+            for item in value.try_iter()? {
+                items.push(render_scalar(&item)?);
+            }
+            Ok(format!("[{}]", items.join(", ")))
+        }
+        other => Err(minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!("cannot insert a {other} into YAML; print its items one by one"),
+        )),
+    }
+}
+
+/// `{{ values|seq(indent) }}`: one value as ` 'v'`, several as a block sequence on the next
+/// lines, each item indented by `indent` spaces. Meant to follow `key:`.
+fn seq_filter(value: Value, indent: usize) -> Result<Value, minijinja::Error> {
+    let items: Vec<Value> = value.try_iter()?.collect();
+    if items.len() == 1 {
+        return Ok(Value::from_safe_string(format!(
+            " {}",
+            render_scalar(&items[0])?
+        )));
+    }
+    if items.is_empty() {
+        return Ok(Value::from_safe_string(" []".to_owned()));
+    }
+    let pad = " ".repeat(indent);
+    let mut out = String::new();
+    for item in &items {
+        out.push('\n');
+        out.push_str(&pad);
+        out.push_str("- ");
+        out.push_str(&render_scalar(item)?);
+    }
+    Ok(Value::from_safe_string(out))
+}
+
+impl Renderer {
+    /// The built-in templates, overridden and extended by the `*.j2` files of `templates_dir`.
+    pub fn new(templates_dir: Option<&Path>) -> Result<Self, ScaffoldError> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.set_keep_trailing_newline(true);
+        env.set_formatter(|out, _state, value| format_value(out, value));
+        env.add_filter("yaml", |v: Value| -> Result<Value, minijinja::Error> {
+            Ok(Value::from_safe_string(render_scalar(&v)?))
+        });
+        env.add_filter("key", |s: String| Value::from_safe_string(quote::key(&s)));
+        env.add_filter("comment", |s: String| {
+            Value::from_safe_string(quote::comment(&s))
+        });
+        env.add_filter("seq", seq_filter);
+        for (name, text) in BUILTIN_TEMPLATES {
+            env.add_template(name, text)
+                .map_err(|e| template_error(name, &e))?;
+        }
+        if let Some(dir) = templates_dir {
+            let io = |source| ScaffoldError::TemplatesDir {
+                path: dir.to_path_buf(),
+                source,
+            };
+            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+                .map_err(io)?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "j2"))
+                .collect();
+            files.sort();
+            for path in files {
+                let text = std::fs::read_to_string(&path).map_err(|source| {
+                    ScaffoldError::TemplatesDir {
+                        path: path.clone(),
+                        source,
+                    }
+                })?;
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                env.add_template_owned(name.clone(), text)
+                    .map_err(|e| template_error(&name, &e))?;
+            }
+        }
+        Ok(Self { env })
+    }
+
+    /// Names of every loaded template, sorted.
+    pub fn template_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.env.templates().map(|(n, _)| n.to_owned()).collect();
+        names.sort();
+        names
+    }
+
+    /// Renders one draft and validates it (YAML, Sigma schemas, draft contract).
+    pub fn render(
+        &self,
+        strategy: &Strategy,
+        target: &Target,
+        options: &Options,
+    ) -> Result<Draft, ScaffoldError> {
+        let ctx = DraftContext::new(strategy, target, options);
+        let template = strategy.family.template_name();
+        let tmpl =
+            self.env
+                .get_template(&template)
+                .map_err(|_| ScaffoldError::MissingTemplate {
+                    template: template.clone(),
+                    known: self.template_names().join(", "),
+                })?;
+        let mut text = tmpl
+            .render(&ctx)
+            .map_err(|e| template_error(&template, &e))?;
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        let draft_name = format!("{}/{}", strategy.id, target.name);
+        validate_draft(&template, &draft_name, &text, &ctx)?;
+        Ok(Draft {
+            strategy: strategy.id.clone(),
+            target: target.name.clone(),
+            family: strategy.family.as_str().to_owned(),
+            template,
+            rel_path: PathBuf::from(strategy.family.as_str())
+                .join(format!("{}.yml", ctx.rule.name)),
+            text,
+        })
+    }
+}
+
+/// Parses a rendered draft back and validates it: valid YAML without duplicate keys, the rule
+/// document against `sigma-rule.schema.json`, the companion against
+/// `sigma-correlation.schema.json` and referencing the rule's `name`, and no placeholder left
+/// with `--example-values`.
+pub fn validate_draft(
+    template: &str,
+    draft: &str,
+    text: &str,
+    ctx: &DraftContext,
+) -> Result<(), ScaffoldError> {
+    let stream = crate::yaml::parse(text);
+    let line_text = |line: u32| {
+        text.lines()
+            .nth(line.saturating_sub(1) as usize)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    if let Some(err) = &stream.error {
+        return Err(ScaffoldError::InvalidYaml {
+            template: template.to_owned(),
+            draft: draft.to_owned(),
+            line: err.pos.line,
+            col: err.pos.col,
+            message: err.message.clone(),
+            text: line_text(err.pos.line),
+        });
+    }
+    let invalid = |kind: &'static str, document: usize, line: u32, message: String| {
+        ScaffoldError::InvalidDocument {
+            template: template.to_owned(),
+            draft: draft.to_owned(),
+            kind,
+            document,
+            line,
+            message,
+        }
+    };
+    if let Some(dup) = stream.duplicate_keys.first() {
+        return Err(invalid(
+            "YAML document",
+            dup.doc_index + 1,
+            dup.again.line,
+            format!("duplicate key {}", dup.key),
+        ));
+    }
+    let expected = 1 + usize::from(ctx.correlation.is_some());
+    if stream.documents.len() != expected {
+        return Err(invalid(
+            "draft",
+            stream.documents.len(),
+            1,
+            format!(
+                "expected {expected} YAML document(s), found {}",
+                stream.documents.len()
+            ),
+        ));
+    }
+    for (i, doc) in stream.documents.iter().enumerate() {
+        let (kind, label) = if i == 0 {
+            (SchemaKind::SigmaRule, "Sigma rule")
+        } else {
+            (SchemaKind::SigmaCorrelation, "Sigma correlation rule")
+        };
+        if let Some(v) = schema::validate(kind, &doc.root.to_json())?
+            .into_iter()
+            .next()
+        {
+            let line = doc.root.pointer(&v.pointer).pos().line;
+            let at = if v.pointer.is_empty() {
+                "/"
+            } else {
+                &v.pointer
+            };
+            return Err(invalid(
+                label,
+                i + 1,
+                line,
+                format!("{} (at {at})", v.message),
+            ));
+        }
+    }
+    if let Some(corr) = stream.documents.get(1) {
+        let rule_name = stream.documents[0]
+            .root
+            .get("name")
+            .and_then(|n| n.as_str());
+        let rules = corr.root.pointer("/correlation/rules");
+        let names: Vec<&str> = match rules.as_seq() {
+            Some(items) => items.iter().filter_map(|n| n.as_str()).collect(),
+            None => rules.as_str().into_iter().collect(),
+        };
+        if rule_name.is_none_or(|n| !names.contains(&n)) {
+            return Err(invalid(
+                "Sigma correlation rule",
+                2,
+                rules.pos().line,
+                "correlation.rules does not reference the rule's name".to_owned(),
+            ));
+        }
+    }
+    if ctx.example_values
+        && let Some((n, line)) = text.lines().enumerate().find(|(_, l)| l.contains("<<"))
+    {
+        return Err(invalid(
+            "draft",
+            1,
+            u32::try_from(n + 1).unwrap_or(u32::MAX),
+            format!("placeholder left with --example-values: {}", line.trim()),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,551 @@
+//! The mapping table from ATT&CK log source names and channels to Sigma logsources, template
+//! families and field profiles (`data/attack-logsources.yml`, embedded; extendable from config).
+//!
+//! See the head of `data/attack-logsources.yml` for the matching rules.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use super::{AttackData, Domain};
+
+/// The built-in table's text.
+pub const BUILTIN_YAML: &str = include_str!("../../data/attack-logsources.yml");
+
+/// Template family of a mapped logsource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    /// Cloud / SaaS control-plane API audit logs.
+    CloudApiAudit,
+    /// ICS control-software API and OT protocol logs.
+    IcsApiExecution,
+    /// Mobile app API call telemetry.
+    MobileApiCalls,
+    /// Everything else (process creation, file events, ...).
+    Generic,
+}
+
+impl Family {
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::CloudApiAudit => "cloud-api-audit",
+            Family::IcsApiExecution => "ics-api-execution",
+            Family::MobileApiCalls => "mobile-api-calls",
+            Family::Generic => "generic",
+        }
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A Sigma `logsource` (at least one of the three keys).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SigmaLogsource {
+    /// `category`, e.g. `process_creation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// `product`, e.g. `aws`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    /// `service`, e.g. `cloudtrail`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+}
+
+impl SigmaLogsource {
+    fn is_empty(&self) -> bool {
+        self.category.is_none() && self.product.is_none() && self.service.is_none()
+    }
+}
+
+impl fmt::Display for SigmaLogsource {
+    /// `product: aws, service: cloudtrail` (Sigma key order: category, product, service).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts = [
+            ("category", &self.category),
+            ("product", &self.product),
+            ("service", &self.service),
+        ];
+        let mut first = true;
+        for (key, value) in parts {
+            if let Some(v) = value {
+                if !first {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{key}: {v}")?;
+                first = false;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A per-channel refinement of an entry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelRule {
+    /// Windows event codes this rule covers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub event_codes: Vec<u32>,
+    /// Case-insensitive regex on the channel text (used when the channel has no event codes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// The logsource for matching channels.
+    pub logsource: SigmaLogsource,
+    /// Field profile override.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Family override.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<Family>,
+    #[serde(skip)]
+    regex: Option<Regex>,
+}
+
+/// One row of the table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogsourceEntry {
+    /// ATT&CK log source names (matched case-insensitively).
+    pub names: Vec<String>,
+    /// Restricts the entry to one domain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<Domain>,
+    /// The Sigma logsource when no channel rule applies.
+    pub logsource: SigmaLogsource,
+    /// Template family.
+    pub family: Family,
+    /// Field profile (context fields) name, for API audit families.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// `true` when no SigmaHQ convention exists for this logsource.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub custom: bool,
+    /// Per-channel refinements.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<ChannelRule>,
+}
+
+/// The mapping table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogsourceTable {
+    /// Format version (1).
+    pub version: u32,
+    /// Rows, tried in order.
+    pub entries: Vec<LogsourceEntry>,
+}
+
+/// A bad mapping table.
+#[derive(Debug, thiserror::Error)]
+pub enum LogsourceError {
+    /// YAML syntax or shape error.
+    #[error("{origin}:{line}:{column}: invalid log source mapping: {message}")]
+    Parse {
+        /// File name.
+        origin: String,
+        /// 1-based line (0 when unknown).
+        line: usize,
+        /// 1-based column (0 when unknown).
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// Well-formed YAML with a bad value.
+    #[error("{origin}: entry {index} ({name}): {message}")]
+    Invalid {
+        /// File name.
+        origin: String,
+        /// 0-based entry index.
+        index: usize,
+        /// The entry's first name.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The result of mapping one log source reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MappedLogsource {
+    /// Sigma logsource.
+    pub logsource: SigmaLogsource,
+    /// Template family.
+    pub family: Family,
+    /// Field profile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// No SigmaHQ convention exists for it.
+    pub custom: bool,
+    /// The channel's event codes that led here (for an `EventID` selection).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub event_codes: Vec<u32>,
+}
+
+/// One unmapped log source name with how often the loaded data uses it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnmappedName {
+    /// Log source name as written in the data.
+    pub name: String,
+    /// Domains it occurs in.
+    pub domains: Vec<Domain>,
+    /// Number of log source references with this name.
+    pub references: usize,
+    /// Number of strategies with at least one such reference.
+    pub strategies: usize,
+}
+
+fn event_code_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)event\s*(?:code|id)s?\s*[=:]?\s*(\d+(?:\s*,\s*\d+)*)")
+            .expect("static regex is valid")
+    })
+}
+
+/// The Windows event codes written in a channel (`EventCode=3, 22` gives `[3, 22]`), in order.
+pub fn event_codes(channel: &str) -> Vec<u32> {
+    let mut codes = Vec::new();
+    for cap in event_code_regex().captures_iter(channel) {
+        for part in cap[1].split(',') {
+            if let Ok(code) = part.trim().parse::<u32>()
+                && !codes.contains(&code)
+            {
+                codes.push(code);
+            }
+        }
+    }
+    codes
+}
+
+impl LogsourceTable {
+    /// The built-in table (parsed once).
+    pub fn builtin() -> &'static LogsourceTable {
+        static TABLE: OnceLock<LogsourceTable> = OnceLock::new();
+        TABLE.get_or_init(|| {
+            LogsourceTable::from_yaml(BUILTIN_YAML, "data/attack-logsources.yml")
+                .expect("the embedded table is valid (tested)")
+        })
+    }
+
+    /// Parses and checks a table; `origin` names it in errors.
+    pub fn from_yaml(text: &str, origin: &str) -> Result<LogsourceTable, LogsourceError> {
+        let mut table: LogsourceTable =
+            serde_yaml::from_str(text).map_err(|e| LogsourceError::Parse {
+                origin: origin.to_owned(),
+                line: e.location().map_or(0, |l| l.line()),
+                column: e.location().map_or(0, |l| l.column()),
+                message: e.to_string(),
+            })?;
+        table.check(origin)?;
+        Ok(table)
+    }
+
+    fn check(&mut self, origin: &str) -> Result<(), LogsourceError> {
+        if self.version != 1 {
+            return Err(LogsourceError::Parse {
+                origin: origin.to_owned(),
+                line: 0,
+                column: 0,
+                message: format!("unsupported version {} (expected 1)", self.version),
+            });
+        }
+        for (index, entry) in self.entries.iter_mut().enumerate() {
+            let invalid = |message: String| LogsourceError::Invalid {
+                origin: origin.to_owned(),
+                index,
+                name: entry.names.first().cloned().unwrap_or_default(),
+                message,
+            };
+            if entry.names.is_empty() || entry.names.iter().any(|n| n.trim().is_empty()) {
+                return Err(invalid(
+                    "`names` must list at least one non-empty name".into(),
+                ));
+            }
+            if entry.logsource.is_empty() {
+                return Err(invalid(
+                    "`logsource` needs at least one of product, service, category".into(),
+                ));
+            }
+            for rule in &mut entry.channels {
+                if rule.logsource.is_empty() {
+                    return Err(invalid(
+                        "a channel rule's `logsource` needs product, service or category".into(),
+                    ));
+                }
+                match (&rule.pattern, rule.event_codes.is_empty()) {
+                    (Some(_), false) | (None, true) => {
+                        return Err(invalid(
+                            "a channel rule needs exactly one of `event_codes` and `pattern`"
+                                .into(),
+                        ));
+                    }
+                    (Some(p), true) => {
+                        let re = Regex::new(&format!("(?i){p}"))
+                            .map_err(|e| invalid(format!("bad pattern `{p}`: {e}")))?;
+                        rule.regex = Some(re);
+                    }
+                    (None, false) => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds `other`'s entries in front of this table's, so that they win.
+    pub fn extend(&mut self, other: LogsourceTable) {
+        let mut entries = other.entries;
+        entries.append(&mut self.entries);
+        self.entries = entries;
+    }
+
+    /// The entry for a log source name in a domain, if any.
+    pub fn entry(&self, domain: Domain, name: &str) -> Option<&LogsourceEntry> {
+        let name = name.trim();
+        self.entries.iter().find(|e| {
+            e.domain.is_none_or(|d| d == domain)
+                && e.names.iter().any(|n| n.trim().eq_ignore_ascii_case(name))
+        })
+    }
+
+    /// Maps one log source reference; empty when the name is unmapped. Results are distinct,
+    /// in the order of the channel's event codes.
+    pub fn resolve(
+        &self,
+        domain: Domain,
+        name: &str,
+        channel: Option<&str>,
+    ) -> Vec<MappedLogsource> {
+        let Some(entry) = self.entry(domain, name) else {
+            return Vec::new();
+        };
+        let base = |rule: Option<&ChannelRule>, codes: Vec<u32>| MappedLogsource {
+            logsource: rule.map_or(&entry.logsource, |r| &r.logsource).clone(),
+            family: rule.and_then(|r| r.family).unwrap_or(entry.family),
+            profile: rule
+                .and_then(|r| r.profile.clone())
+                .or_else(|| entry.profile.clone()),
+            custom: entry.custom,
+            event_codes: codes,
+        };
+        let channel = channel.unwrap_or("");
+        let codes = event_codes(channel);
+        if codes.is_empty() {
+            let rule = entry
+                .channels
+                .iter()
+                .find(|r| r.regex.as_ref().is_some_and(|re| re.is_match(channel)));
+            return vec![base(rule, Vec::new())];
+        }
+        let mut out: Vec<MappedLogsource> = Vec::new();
+        for code in codes {
+            let rule = entry
+                .channels
+                .iter()
+                .find(|r| r.event_codes.contains(&code));
+            let mapped = base(rule, vec![code]);
+            match out.iter_mut().find(|m| m.logsource == mapped.logsource) {
+                Some(existing) => existing.event_codes.push(code),
+                None => out.push(mapped),
+            }
+        }
+        out
+    }
+
+    /// Log source names of the loaded strategies that no entry maps, most used first.
+    pub fn unmapped(&self, data: &AttackData) -> Vec<UnmappedName> {
+        #[derive(Default)]
+        struct Acc {
+            domains: BTreeSet<Domain>,
+            references: usize,
+            strategies: BTreeSet<String>,
+        }
+        let mut acc: BTreeMap<String, Acc> = BTreeMap::new();
+        for s in data.strategies() {
+            for a in &s.analytics {
+                for l in &a.log_sources {
+                    if self.entry(s.domain, &l.name).is_some() {
+                        continue;
+                    }
+                    let e = acc.entry(l.name.clone()).or_default();
+                    e.domains.insert(s.domain);
+                    e.references += 1;
+                    e.strategies.insert(s.id.clone());
+                }
+            }
+        }
+        let mut out: Vec<UnmappedName> = acc
+            .into_iter()
+            .map(|(name, a)| UnmappedName {
+                name,
+                domains: a.domains.into_iter().collect(),
+                references: a.references,
+                strategies: a.strategies.len(),
+            })
+            .collect();
+        out.sort_by(|a, b| b.references.cmp(&a.references).then(a.name.cmp(&b.name)));
+        out
+    }
+
+    /// `(mapped, total)` log source references over the loaded strategies.
+    pub fn coverage(&self, data: &AttackData) -> (usize, usize) {
+        let mut mapped = 0;
+        let mut total = 0;
+        for s in data.strategies() {
+            for a in &s.analytics {
+                for l in &a.log_sources {
+                    total += 1;
+                    if self.entry(s.domain, &l.name).is_some() {
+                        mapped += 1;
+                    }
+                }
+            }
+        }
+        (mapped, total)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ls(product: Option<&str>, service: Option<&str>, category: Option<&str>) -> SigmaLogsource {
+        SigmaLogsource {
+            product: product.map(Into::into),
+            service: service.map(Into::into),
+            category: category.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn builtin_table_parses() {
+        let t = LogsourceTable::builtin();
+        assert!(t.entries.len() > 40, "{}", t.entries.len());
+    }
+
+    #[test]
+    fn event_codes_are_read_from_channels() {
+        assert_eq!(event_codes("EventCode=3, 22"), vec![3, 22]);
+        assert_eq!(event_codes("EventCode=4688"), vec![4688]);
+        assert_eq!(
+            event_codes("EventCode=5005 (WLAN), EventCode=302 (Bluetooth)"),
+            vec![5005, 302]
+        );
+        assert_eq!(event_codes("Event ID 1001 bugcheck"), vec![1001]);
+        assert!(event_codes("eventName: RunInstances").is_empty());
+    }
+
+    #[test]
+    fn cloudtrail_maps_to_aws_cloudtrail() {
+        let m = LogsourceTable::builtin().resolve(
+            Domain::Enterprise,
+            "AWS:CloudTrail",
+            Some("eventName: RunInstances"),
+        );
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].logsource, ls(Some("aws"), Some("cloudtrail"), None));
+        assert_eq!(m[0].family, Family::CloudApiAudit);
+        assert_eq!(m[0].profile.as_deref(), Some("aws-cloudtrail"));
+    }
+
+    #[test]
+    fn sysmon_codes_split_into_categories() {
+        let m = LogsourceTable::builtin().resolve(
+            Domain::Enterprise,
+            "WinEventLog:Sysmon",
+            Some("EventCode=3, 22"),
+        );
+        let got: Vec<_> = m
+            .iter()
+            .map(|m| (m.logsource.category.clone(), m.event_codes.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("network_connection".into()), vec![3]),
+                (Some("dns_query".into()), vec![22]),
+            ]
+        );
+    }
+
+    #[test]
+    fn security_codes_without_rule_fall_back_and_group() {
+        let m = LogsourceTable::builtin().resolve(
+            Domain::Enterprise,
+            "winEventLog:security ",
+            Some("EventCode=4688, 4624, 4648"),
+        );
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].logsource.category.as_deref(), Some("process_creation"));
+        assert_eq!(m[1].logsource, ls(Some("windows"), Some("security"), None));
+        assert_eq!(m[1].event_codes, vec![4624, 4648]);
+    }
+
+    #[test]
+    fn domain_specific_entries_win_and_patterns_apply() {
+        let t = LogsourceTable::builtin();
+        let ics = t.resolve(Domain::Ics, "Network Traffic", None);
+        assert_eq!(ics[0].logsource, ls(Some("ics"), Some("ot_protocol"), None));
+        assert_eq!(ics[0].family, Family::IcsApiExecution);
+        let ent = t.resolve(Domain::Enterprise, "Network Traffic", None);
+        assert_eq!(ent[0].logsource, ls(Some("zeek"), Some("conn"), None));
+        let dns = t.resolve(Domain::Enterprise, "NSM:Flow", Some("dns.log"));
+        assert_eq!(dns[0].logsource, ls(Some("zeek"), Some("dns"), None));
+        assert!(
+            t.resolve(Domain::Enterprise, "Internet Scan", None)
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn extend_puts_user_entries_first() {
+        let mut t = LogsourceTable::builtin().clone();
+        let user = LogsourceTable::from_yaml(
+            "version: 1\nentries:\n  - names: [AWS:CloudTrail]\n    logsource: {product: aws, service: cloudtrail_lake}\n    family: generic\n  - names: [Internet Scan]\n    logsource: {category: scan}\n    family: generic\n",
+            "user.yml",
+        )
+        .expect("valid");
+        t.extend(user);
+        let m = t.resolve(Domain::Enterprise, "AWS:CloudTrail", None);
+        assert_eq!(m[0].logsource.service.as_deref(), Some("cloudtrail_lake"));
+        assert_eq!(
+            t.resolve(Domain::Enterprise, "Internet Scan", None)[0].family,
+            Family::Generic
+        );
+    }
+
+    #[test]
+    fn bad_tables_name_file_and_entry() {
+        let err = LogsourceTable::from_yaml(
+            "version: 1\nentries:\n  - names: [X]\n    logsource: {}\n    family: generic\n",
+            "m.yml",
+        )
+        .expect_err("empty logsource");
+        assert_eq!(
+            err.to_string(),
+            "m.yml: entry 0 (X): `logsource` needs at least one of product, service, category"
+        );
+        let err = LogsourceTable::from_yaml(
+            "version: 1\nentries:\n  - names: [X]\n    logsource: {product: a}\n    family: nope\n",
+            "m.yml",
+        )
+        .expect_err("bad family");
+        assert!(err.to_string().starts_with("m.yml:5:"), "{err}");
+        let err = LogsourceTable::from_yaml(
+            "version: 1\nentries:\n  - names: [X]\n    logsource: {product: a}\n    family: generic\n    channels:\n      - {pattern: '(', logsource: {product: b}}\n",
+            "m.yml",
+        )
+        .expect_err("bad regex");
+        assert!(err.to_string().contains("bad pattern `(`"), "{err}");
+    }
+}

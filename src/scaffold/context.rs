@@ -1,0 +1,452 @@
+//! The typed template context of one draft. Templates only lay it out; every decision (ids,
+//! names, condition, placeholders or example values) is made here.
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::strategy::{Modifier, Selection, Strategy, Target, detection_key};
+
+/// Fixed namespace of draft ids: `id = uuid_v5(NAMESPACE, "<strategy>/<target>")`, and
+/// `"<strategy>/<target>/correlation"` for the companion correlation rule.
+pub const ID_NAMESPACE: Uuid = Uuid::from_u128(0x5d8f_1c3a_6b2e_4f70_9a41_c7e2_b8d0_3f96);
+
+/// The stable id of a draft (`key` is `strategy/target` or `strategy/target/correlation`).
+pub fn draft_id(key: &str) -> Uuid {
+    Uuid::new_v5(&ID_NAMESPACE, key.as_bytes())
+}
+
+/// `DET0078` + `aws-cloudtrail` → `det0078_aws_cloudtrail`.
+pub fn snake_name(strategy: &str, target: &str) -> String {
+    let mut out = String::new();
+    for c in format!("{strategy}_{target}").chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_matches('_').to_owned()
+}
+
+/// A key/value pair (keeps the order of mappings such as `logsource`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Pair {
+    /// The key.
+    pub key: String,
+    /// The value.
+    pub value: String,
+}
+
+/// One field condition, ready to print: `key: values`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct MatchCtx {
+    /// Detection key with modifiers (`userAgent|contains`).
+    pub key: String,
+    /// Values.
+    pub values: Vec<String>,
+}
+
+/// One alternative of a selection.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AlternativeCtx {
+    /// Comment (may be none).
+    pub note: Option<String>,
+    /// Field conditions (a Sigma map).
+    pub matches: Vec<MatchCtx>,
+}
+
+/// A named detection block.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SelectionCtx {
+    /// Detection identifier (`selection_api`).
+    pub name: String,
+    /// Comment above it (may be none).
+    pub note: Option<String>,
+    /// Alternatives; one alternative renders as a map, several as a list of maps.
+    pub alternatives: Vec<AlternativeCtx>,
+}
+
+fn selection(name: &str, note: Option<String>, alts: &[Selection]) -> SelectionCtx {
+    SelectionCtx {
+        name: name.to_owned(),
+        note,
+        alternatives: alts
+            .iter()
+            .map(|a| AlternativeCtx {
+                note: a.note.clone(),
+                matches: a
+                    .matches
+                    .iter()
+                    .map(|m| MatchCtx {
+                        key: m.key(),
+                        values: m.values.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// The `detection:` block.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DetectionCtx {
+    /// Selections in order (`selection_api`, then `selection_context` when present).
+    pub selections: Vec<SelectionCtx>,
+    /// Negated baseline filters (`filter_<baseline>`), one field each.
+    pub filters: Vec<SelectionCtx>,
+    /// The condition.
+    pub condition: String,
+}
+
+/// The Sigma rule's metadata and detection.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RuleCtx {
+    /// `title`.
+    pub title: String,
+    /// `id` (UUID v5).
+    pub id: String,
+    /// `name` (snake_case, referenced by the correlation).
+    pub name: String,
+    /// `status`.
+    pub status: String,
+    /// `description`.
+    pub description: String,
+    /// `references`.
+    pub references: Vec<String>,
+    /// `author`.
+    pub author: String,
+    /// `date`.
+    pub date: String,
+    /// `tags` (may be empty).
+    pub tags: Vec<String>,
+    /// `logsource` entries in order.
+    pub logsource: Vec<Pair>,
+    /// `detection`.
+    pub detection: DetectionCtx,
+    /// `fields` (every context field).
+    pub fields: Vec<String>,
+    /// `falsepositives`.
+    pub falsepositives: Vec<String>,
+    /// `level`.
+    pub level: String,
+}
+
+/// One context class of the `sigsmith` block.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ContextClassCtx {
+    /// Class name (`identity`).
+    pub class: String,
+    /// Fields.
+    pub fields: Vec<String>,
+}
+
+/// One baseline of the `sigsmith` block.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct BaselineCtx {
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Placeholder token; none with `--example-values`.
+    pub placeholder: Option<String>,
+    /// Example values used instead of the placeholder; none without `--example-values`.
+    pub example_values: Option<Vec<String>>,
+    /// Field the filter applies to.
+    pub field: String,
+}
+
+/// One validation prompt of the `sigsmith` block.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PromptCtx {
+    /// Prompt id.
+    pub id: String,
+    /// Question.
+    pub question: String,
+}
+
+/// The custom top-level `sigsmith:` block (see the contract).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SigsmithCtx {
+    /// Strategy id.
+    pub strategy: String,
+    /// Target name.
+    pub target: String,
+    /// Template family.
+    pub family: String,
+    /// Context fields by class, in contract order, empty classes left out.
+    pub context: Vec<ContextClassCtx>,
+    /// Baselines.
+    pub baselines: Vec<BaselineCtx>,
+    /// Validation prompts (`answer: null` in the draft).
+    pub validation: Vec<PromptCtx>,
+}
+
+/// The companion correlation rule.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CorrelationCtx {
+    /// `title`.
+    pub title: String,
+    /// `id` (UUID v5 of `strategy/target/correlation`).
+    pub id: String,
+    /// `name`.
+    pub name: String,
+    /// `description`.
+    pub description: String,
+    /// `correlation.type`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `correlation.rules`: the base rule's name.
+    pub rules: Vec<String>,
+    /// `correlation.group-by`.
+    pub group_by: Vec<String>,
+    /// `correlation.timespan`.
+    pub timespan: String,
+    /// `correlation.condition.gte`.
+    pub gte: u32,
+    /// `correlation.condition.field` (value_count only).
+    pub field: Option<String>,
+    /// `level`.
+    pub level: String,
+}
+
+/// What a template receives.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DraftContext {
+    /// The strategy (as in the catalog).
+    pub strategy: Strategy,
+    /// The target (as in the catalog).
+    pub target: Target,
+    /// The Sigma rule.
+    pub rule: RuleCtx,
+    /// The `sigsmith` block.
+    pub sigsmith: SigsmithCtx,
+    /// The companion correlation rule, when the target has one.
+    pub correlation: Option<CorrelationCtx>,
+    /// Whether placeholders were replaced by example values.
+    pub example_values: bool,
+}
+
+fn push_unique(out: &mut Vec<String>, items: impl IntoIterator<Item = String>) {
+    for i in items {
+        if !out.contains(&i) {
+            out.push(i);
+        }
+    }
+}
+
+impl DraftContext {
+    /// Builds the context of the draft for `strategy` × `target`.
+    pub fn new(strategy: &Strategy, target: &Target, options: &super::Options) -> Self {
+        let key = format!("{}/{}", strategy.id, target.name);
+        let name = snake_name(&strategy.id, &target.name);
+        let title = format!("{} - {}", strategy.name, target.title);
+
+        let mut selections = vec![selection(
+            "selection_api",
+            Some(format!("API call ({})", target.api_fields.join(", "))),
+            &target.api,
+        )];
+        let mut condition = vec!["selection_api".to_owned()];
+        if let Some(cc) = &target.context_constraint {
+            selections.push(selection(
+                "selection_context",
+                Some(cc.description.clone()),
+                &cc.any_of,
+            ));
+            condition.push("selection_context".to_owned());
+        }
+        let value_list = |b: &crate::strategy::Baseline| {
+            if options.example_values {
+                b.examples.clone()
+            } else {
+                vec![b.placeholder()]
+            }
+        };
+        let filters: Vec<SelectionCtx> = target
+            .baselines
+            .iter()
+            .map(|b| {
+                // A placeholder is not a network: pySigma rejects it under `|cidr`. Until the
+                // baseline is filled, the key goes without `cidr` and the comment says to add it.
+                let (key, note) =
+                    if !options.example_values && b.modifiers.contains(&Modifier::Cidr) {
+                        let kept: Vec<Modifier> = b
+                            .modifiers
+                            .iter()
+                            .copied()
+                            .filter(|m| *m != Modifier::Cidr)
+                            .collect();
+                        (
+                            detection_key(&b.field, &kept),
+                            format!(
+                                "{} (fill with CIDR ranges, then use the key {})",
+                                b.description,
+                                b.key()
+                            ),
+                        )
+                    } else {
+                        (b.key(), b.description.clone())
+                    };
+                SelectionCtx {
+                    name: b.filter_name(),
+                    note: Some(note),
+                    alternatives: vec![AlternativeCtx {
+                        note: None,
+                        matches: vec![MatchCtx {
+                            key,
+                            values: value_list(b),
+                        }],
+                    }],
+                }
+            })
+            .collect();
+        if !filters.is_empty() {
+            condition.push("not 1 of filter_*".to_owned());
+        }
+
+        let mut description = strategy.summary.trim().to_owned();
+        description.push_str(&format!(
+            " Target: {} ({}).",
+            target.title, target.logsource
+        ));
+        if let Some(cc) = &target.context_constraint {
+            description.push_str(&format!(
+                " Context: {}.",
+                cc.description.trim_end_matches('.')
+            ));
+        }
+        description.push_str(
+            " Draft generated by sigsmith: fill the baselines and answer the validation prompts \
+             in the sigsmith block before raising the status.",
+        );
+
+        let mut references = Vec::new();
+        push_unique(&mut references, strategy.references.iter().cloned());
+        push_unique(&mut references, target.references.iter().cloned());
+        let mut falsepositives = Vec::new();
+        push_unique(
+            &mut falsepositives,
+            strategy.false_positives.iter().cloned(),
+        );
+        push_unique(&mut falsepositives, target.false_positives.iter().cloned());
+
+        let ls = &target.logsource;
+        let logsource: Vec<Pair> = [
+            ("category", &ls.category),
+            ("product", &ls.product),
+            ("service", &ls.service),
+            ("definition", &ls.definition),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| {
+            v.as_ref().map(|v| Pair {
+                key: k.to_owned(),
+                value: v.clone(),
+            })
+        })
+        .collect();
+
+        let rule = RuleCtx {
+            title: title.clone(),
+            id: draft_id(&key).to_string(),
+            name: name.clone(),
+            status: "experimental".to_owned(),
+            description,
+            references: references.clone(),
+            author: options.author.clone(),
+            date: options.date.clone(),
+            tags: strategy.tags(),
+            logsource,
+            detection: DetectionCtx {
+                selections,
+                filters,
+                condition: condition.join(" and "),
+            },
+            fields: target.context.all_fields(),
+            falsepositives: falsepositives.clone(),
+            level: target.level.unwrap_or(strategy.level).as_str().to_owned(),
+        };
+
+        let sigsmith = SigsmithCtx {
+            strategy: strategy.id.clone(),
+            target: target.name.clone(),
+            family: strategy.family.as_str().to_owned(),
+            context: target
+                .context
+                .classes()
+                .map(|(c, f)| ContextClassCtx {
+                    class: c.as_str().to_owned(),
+                    fields: f.to_vec(),
+                })
+                .collect(),
+            baselines: target
+                .baselines
+                .iter()
+                .map(|b| BaselineCtx {
+                    name: b.name.clone(),
+                    description: b.description.clone(),
+                    placeholder: (!options.example_values).then(|| b.placeholder()),
+                    example_values: options.example_values.then(|| b.examples.clone()),
+                    field: b.field.clone(),
+                })
+                .collect(),
+            validation: strategy
+                .prompts
+                .iter()
+                .map(|p| PromptCtx {
+                    id: p.id.clone(),
+                    question: p.question.clone(),
+                })
+                .collect(),
+        };
+
+        let correlation = target.correlation.as_ref().map(|c| CorrelationCtx {
+            title: format!("{title} - {}", c.title),
+            id: draft_id(&format!("{key}/correlation")).to_string(),
+            name: format!("{name}_correlation"),
+            description: format!(
+                "{} Companion of the rule {name}: it counts only events that rule matched, \
+                 so the baselines and context of the rule apply.",
+                c.description.trim()
+            ),
+            kind: c.kind.as_str().to_owned(),
+            rules: vec![name.clone()],
+            group_by: c.group_by.clone(),
+            timespan: c.timespan.clone(),
+            gte: c.gte,
+            field: c.field.clone(),
+            level: c.level.as_str().to_owned(),
+        });
+
+        Self {
+            strategy: strategy.clone(),
+            target: target.clone(),
+            rule,
+            sigsmith,
+            correlation,
+            example_values: options.example_values,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_names() {
+        assert_eq!(
+            snake_name("DET0078", "aws-cloudtrail"),
+            "det0078_aws_cloudtrail"
+        );
+        assert_eq!(snake_name("DC0112", "ios--x"), "dc0112_ios_x");
+    }
+
+    #[test]
+    fn ids_are_stable_v5() {
+        let a = draft_id("DET0078/aws-cloudtrail");
+        assert_eq!(a, draft_id("DET0078/aws-cloudtrail"));
+        assert_eq!(a.get_version_num(), 5);
+        assert_ne!(a, draft_id("DET0078/aws-cloudtrail/correlation"));
+    }
+}

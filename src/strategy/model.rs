@@ -1,0 +1,630 @@
+//! The detection-strategy model: serde types shared by the built-in catalog (YAML files under
+//! `data/strategies/`) and the ATT&CK importer ([`crate::attack`]).
+//!
+//! A [`Strategy`] names the behaviour (ATT&CK ids, platforms, telemetry, validation prompts) and
+//! lists [`Target`]s: one log source each, with the API selection, the context constraint, the
+//! context fields by class and the [`Baseline`] allowlists. The scaffolder renders one draft per
+//! strategy × target.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Where a strategy comes from.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// The curated catalog shipped in `data/strategies/`.
+    #[default]
+    Builtin,
+    /// Imported from a MITRE ATT&CK STIX bundle.
+    Attack,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Source::Builtin => "builtin",
+            Source::Attack => "attack",
+        })
+    }
+}
+
+/// The kind of ATT&CK object a strategy stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ObjectKind {
+    /// An `x-mitre-detection-strategy` (DETxxxx).
+    DetectionStrategy,
+    /// An `x-mitre-data-component` (DCxxxx) used as a strategy of its own.
+    DataComponent,
+}
+
+/// The ATT&CK domain (matrix) of a strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Domain {
+    /// Enterprise ATT&CK.
+    Enterprise,
+    /// ATT&CK for ICS.
+    Ics,
+    /// Mobile ATT&CK.
+    Mobile,
+}
+
+impl fmt::Display for Domain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Domain::Enterprise => "enterprise",
+            Domain::Ics => "ics",
+            Domain::Mobile => "mobile",
+        })
+    }
+}
+
+/// The template family a strategy's drafts are rendered with; also the output sub-folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    /// Cloud, identity-provider, office-suite and SaaS control-plane audit logs.
+    CloudApiAudit,
+    /// ICS control-software API audit and OT network-protocol logs.
+    IcsApiExecution,
+    /// Mobile application API-call telemetry.
+    MobileApiCalls,
+    /// Anything else (for strategies imported from ATT&CK).
+    Generic,
+}
+
+impl Family {
+    /// Every family, in a stable order.
+    pub const ALL: [Family; 4] = [
+        Family::CloudApiAudit,
+        Family::IcsApiExecution,
+        Family::MobileApiCalls,
+        Family::Generic,
+    ];
+
+    /// The kebab-case name (`cloud-api-audit`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::CloudApiAudit => "cloud-api-audit",
+            Family::IcsApiExecution => "ics-api-execution",
+            Family::MobileApiCalls => "mobile-api-calls",
+            Family::Generic => "generic",
+        }
+    }
+
+    /// The template file rendering this family (`cloud-api-audit.yml.j2`).
+    pub fn template_name(self) -> String {
+        format!("{}.yml.j2", self.as_str())
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Severity level of the drafted rules (Sigma `level`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// `informational`.
+    Informational,
+    /// `low`.
+    Low,
+    /// `medium`.
+    #[default]
+    Medium,
+    /// `high`.
+    High,
+    /// `critical`.
+    Critical,
+}
+
+impl Level {
+    /// The Sigma spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Informational => "informational",
+            Level::Low => "low",
+            Level::Medium => "medium",
+            Level::High => "high",
+            Level::Critical => "critical",
+        }
+    }
+}
+
+/// A technique the strategy detects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TechniqueRef {
+    /// ATT&CK id (`T1059.009`, `T0871`).
+    pub id: String,
+    /// Technique name.
+    pub name: String,
+}
+
+impl TechniqueRef {
+    /// The Sigma tag (`attack.t1059.009`).
+    pub fn tag(&self) -> String {
+        format!("attack.{}", self.id.to_ascii_lowercase())
+    }
+
+    /// The technique's attack.mitre.org page.
+    pub fn url(&self) -> String {
+        match self.id.split_once('.') {
+            Some((parent, sub)) => format!("https://attack.mitre.org/techniques/{parent}/{sub}/"),
+            None => format!("https://attack.mitre.org/techniques/{}/", self.id),
+        }
+    }
+}
+
+/// A validation prompt: a question the engineer answers before the rule is trusted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prompt {
+    /// Stable id (`DET0078-V01`).
+    pub id: String,
+    /// The question.
+    pub question: String,
+}
+
+/// A Sigma log source.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSource {
+    /// `category`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// `product`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    /// `service`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// `definition`: how to collect the log (documents custom log sources).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
+}
+
+impl fmt::Display for LogSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = [
+            ("category", &self.category),
+            ("product", &self.product),
+            ("service", &self.service),
+        ]
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
+        .collect();
+        f.write_str(&parts.join(", "))
+    }
+}
+
+/// A Sigma value modifier applied to a field (`contains`, `startswith`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Modifier {
+    /// `|contains`.
+    Contains,
+    /// `|startswith`.
+    Startswith,
+    /// `|endswith`.
+    Endswith,
+    /// `|re` (regular expression).
+    Re,
+    /// `|cidr`.
+    Cidr,
+    /// `|all`.
+    All,
+}
+
+impl Modifier {
+    /// The Sigma spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Modifier::Contains => "contains",
+            Modifier::Startswith => "startswith",
+            Modifier::Endswith => "endswith",
+            Modifier::Re => "re",
+            Modifier::Cidr => "cidr",
+            Modifier::All => "all",
+        }
+    }
+}
+
+/// Sigma detection key for a field and its modifiers (`userAgent|contains`).
+pub fn detection_key(field: &str, modifiers: &[Modifier]) -> String {
+    let mut key = field.to_owned();
+    for m in modifiers {
+        key.push('|');
+        key.push_str(m.as_str());
+    }
+    key
+}
+
+/// One field condition of a selection: the field, its modifiers and the values (OR-ed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldMatch {
+    /// Field name as the log source spells it.
+    pub field: String,
+    /// Value modifiers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modifiers: Vec<Modifier>,
+    /// Values; any of them matches.
+    pub values: Vec<String>,
+}
+
+impl FieldMatch {
+    /// The Sigma detection key (`userAgent|contains`).
+    pub fn key(&self) -> String {
+        detection_key(&self.field, &self.modifiers)
+    }
+}
+
+/// One alternative of a selection: field conditions that must all hold (a Sigma map).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Selection {
+    /// What this alternative stands for (rendered as a comment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The field conditions, AND-ed.
+    #[serde(rename = "match")]
+    pub matches: Vec<FieldMatch>,
+}
+
+/// The context constraint of a target: what, beyond the API call itself, makes the event worth
+/// a look (a scripted client, a successful control function, a sideloaded app...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextConstraint {
+    /// Why the constraint is there.
+    pub description: String,
+    /// Alternatives (a Sigma list of maps: any alternative matches).
+    pub any_of: Vec<Selection>,
+}
+
+/// The fixed vocabulary of context classes, in contract order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContextClass {
+    /// Caller identity (user, role, service principal, account).
+    Identity,
+    /// Source system or network.
+    Source,
+    /// Client software (user agent, application).
+    Client,
+    /// Target resource of the call.
+    Target,
+    /// Session and authentication.
+    Session,
+    /// Outcome of the call.
+    Outcome,
+    /// Event time.
+    Time,
+}
+
+impl ContextClass {
+    /// Every class, in the contract's order.
+    pub const ALL: [ContextClass; 7] = [
+        ContextClass::Identity,
+        ContextClass::Source,
+        ContextClass::Client,
+        ContextClass::Target,
+        ContextClass::Session,
+        ContextClass::Outcome,
+        ContextClass::Time,
+    ];
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContextClass::Identity => "identity",
+            ContextClass::Source => "source",
+            ContextClass::Client => "client",
+            ContextClass::Target => "target",
+            ContextClass::Session => "session",
+            ContextClass::Outcome => "outcome",
+            ContextClass::Time => "time",
+        }
+    }
+}
+
+/// The context fields an analyst needs, grouped by class. A class may be empty when the log
+/// does not carry it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextFields {
+    /// Caller identity fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identity: Vec<String>,
+    /// Source system / network fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source: Vec<String>,
+    /// Client software fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub client: Vec<String>,
+    /// Target resource fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub target: Vec<String>,
+    /// Session / authentication fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub session: Vec<String>,
+    /// Outcome fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outcome: Vec<String>,
+    /// Time fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub time: Vec<String>,
+}
+
+impl ContextFields {
+    /// The fields of one class.
+    pub fn class(&self, class: ContextClass) -> &[String] {
+        match class {
+            ContextClass::Identity => &self.identity,
+            ContextClass::Source => &self.source,
+            ContextClass::Client => &self.client,
+            ContextClass::Target => &self.target,
+            ContextClass::Session => &self.session,
+            ContextClass::Outcome => &self.outcome,
+            ContextClass::Time => &self.time,
+        }
+    }
+
+    /// Mutable access to the fields of one class (for importers).
+    pub fn class_mut(&mut self, class: ContextClass) -> &mut Vec<String> {
+        match class {
+            ContextClass::Identity => &mut self.identity,
+            ContextClass::Source => &mut self.source,
+            ContextClass::Client => &mut self.client,
+            ContextClass::Target => &mut self.target,
+            ContextClass::Session => &mut self.session,
+            ContextClass::Outcome => &mut self.outcome,
+            ContextClass::Time => &mut self.time,
+        }
+    }
+
+    /// The non-empty classes with their fields, in contract order.
+    pub fn classes(&self) -> impl Iterator<Item = (ContextClass, &[String])> {
+        ContextClass::ALL
+            .into_iter()
+            .map(|c| (c, self.class(c)))
+            .filter(|(_, f)| !f.is_empty())
+    }
+
+    /// Every field, in class order, without repeats (the rule's `fields:` list).
+    pub fn all_fields(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (_, fields) in self.classes() {
+            for f in fields {
+                if !out.contains(f) {
+                    out.push(f.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether `field` is listed in any class.
+    pub fn contains(&self, field: &str) -> bool {
+        self.classes().any(|(_, fs)| fs.iter().any(|f| f == field))
+    }
+}
+
+/// The placeholder token for a baseline (`<<baseline:NAME>>`, see the contract).
+pub fn baseline_placeholder(name: &str) -> String {
+    format!("<<baseline:{name}>>")
+}
+
+/// A named allowlist the engineer fills in: rendered as a negated filter whose values are the
+/// placeholder `<<baseline:NAME>>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    /// snake_case name (`approved_automation_principals`).
+    pub name: String,
+    /// What belongs in the allowlist.
+    pub description: String,
+    /// The field the filter applies to.
+    pub field: String,
+    /// Value modifiers of the filter (`cidr` for networks, `re` for time windows...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modifiers: Vec<Modifier>,
+    /// Realistic example values, used by `sigsmith new --example-values`.
+    pub examples: Vec<String>,
+}
+
+impl Baseline {
+    /// The placeholder token (`<<baseline:approved_automation_principals>>`).
+    pub fn placeholder(&self) -> String {
+        baseline_placeholder(&self.name)
+    }
+
+    /// The Sigma detection key of the filter (`sourceIPAddress|cidr`).
+    pub fn key(&self) -> String {
+        detection_key(&self.field, &self.modifiers)
+    }
+
+    /// The detection identifier of the filter (`filter_approved_automation_principals`).
+    pub fn filter_name(&self) -> String {
+        format!("filter_{}", self.name)
+    }
+}
+
+/// The kind of a companion correlation rule (Sigma specification v2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CorrelationType {
+    /// Count events per group.
+    EventCount,
+    /// Count distinct values of a field per group.
+    ValueCount,
+}
+
+impl CorrelationType {
+    /// The Sigma spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CorrelationType::EventCount => "event_count",
+            CorrelationType::ValueCount => "value_count",
+        }
+    }
+}
+
+/// A companion correlation rule drafted next to the base rule (volume, sequence, spread).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Correlation {
+    /// What the correlation looks for (appended to the base title).
+    pub title: String,
+    /// Why.
+    pub description: String,
+    /// `event_count` or `value_count`.
+    #[serde(rename = "type")]
+    pub kind: CorrelationType,
+    /// For `value_count`: the field whose distinct values are counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Caller-identity fields to group by.
+    pub group_by: Vec<String>,
+    /// Time window (`1h`, `15m`).
+    pub timespan: String,
+    /// Threshold: the condition is `gte: N`.
+    pub gte: u32,
+    /// Level of the correlation rule.
+    #[serde(default)]
+    pub level: Level,
+}
+
+/// One log source a strategy scaffolds a draft for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// kebab-case name, unique within the strategy (`aws-cloudtrail`).
+    pub name: String,
+    /// Human name (`AWS CloudTrail`).
+    pub title: String,
+    /// The ATT&CK platform this target covers (`IaaS`, `Identity Provider`, `Android`...).
+    pub platform: String,
+    /// ATT&CK analytic this target came from (`AN0123`), for imported strategies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analytic: Option<String>,
+    /// Whether the log source is a SigmaHQ convention or documented here (custom).
+    #[serde(default)]
+    pub custom_logsource: bool,
+    /// The Sigma log source.
+    pub logsource: LogSource,
+    /// The fields identifying the API call (`eventSource`, `eventName`).
+    pub api_fields: Vec<String>,
+    /// The API selection: alternatives, any of which matches.
+    pub api: Vec<Selection>,
+    /// The context constraint, when the strategy has one for this log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_constraint: Option<ContextConstraint>,
+    /// Context fields by class.
+    pub context: ContextFields,
+    /// Baselines (negated filters with placeholders).
+    pub baselines: Vec<Baseline>,
+    /// Companion correlation rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation: Option<Correlation>,
+    /// Target-specific false positives (added to the strategy's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub false_positives: Vec<String>,
+    /// Target-specific references (added to the strategy's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    /// Level override for this target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<Level>,
+}
+
+impl Target {
+    /// The baseline called `name`.
+    pub fn baseline(&self, name: &str) -> Option<&Baseline> {
+        self.baselines.iter().find(|b| b.name == name)
+    }
+}
+
+/// A detection strategy: the behaviour, its ATT&CK context, and the targets to scaffold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Strategy {
+    /// ATT&CK id (`DET0078`, `DC0112`).
+    pub id: String,
+    /// ATT&CK name.
+    pub name: String,
+    /// Kind of ATT&CK object.
+    pub kind: ObjectKind,
+    /// ATT&CK domain.
+    pub domain: Domain,
+    /// Where the strategy comes from.
+    #[serde(default)]
+    pub source: Source,
+    /// STIX id of the ATT&CK object, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stix_id: Option<String>,
+    /// Template family.
+    pub family: Family,
+    /// One-paragraph description (the rule's description starts with it).
+    pub summary: String,
+    /// ATT&CK platforms.
+    pub platforms: Vec<String>,
+    /// Techniques detected.
+    #[serde(default)]
+    pub techniques: Vec<TechniqueRef>,
+    /// Tactic short names (`execution`), rendered as `attack.<name>` tags.
+    #[serde(default)]
+    pub tactics: Vec<String>,
+    /// Default level of the drafts.
+    #[serde(default)]
+    pub level: Level,
+    /// Telemetry sources the strategy relies on.
+    pub telemetry: Vec<String>,
+    /// Mitigation priorities (shown by `show`, not rendered into drafts).
+    #[serde(default)]
+    pub mitigations: Vec<String>,
+    /// Validation prompts.
+    pub prompts: Vec<Prompt>,
+    /// Known false positives.
+    pub false_positives: Vec<String>,
+    /// References (attack.mitre.org pages first).
+    pub references: Vec<String>,
+    /// Targets to scaffold.
+    pub targets: Vec<Target>,
+}
+
+impl Strategy {
+    /// The target called `name` (case-insensitive).
+    pub fn target(&self, name: &str) -> Option<&Target> {
+        self.targets
+            .iter()
+            .find(|t| t.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Names of every target, in catalog order.
+    pub fn target_names(&self) -> Vec<&str> {
+        self.targets.iter().map(|t| t.name.as_str()).collect()
+    }
+
+    /// Sigma tags: tactics then techniques (`attack.execution`, `attack.t1059.009`).
+    pub fn tags(&self) -> Vec<String> {
+        let mut tags: Vec<String> = self
+            .tactics
+            .iter()
+            .map(|t| format!("attack.{}", t.to_ascii_lowercase()))
+            .collect();
+        tags.extend(self.techniques.iter().map(TechniqueRef::tag));
+        tags
+    }
+}
