@@ -22,33 +22,6 @@ use crate::diagnostic::{Finding, Severity};
 use crate::lint::rule::RuleMeta;
 use crate::yaml::Pos;
 
-declare_rule! {
-    /// ## What it does
-    /// Reports a `# sigsmith: ignore[...]` comment, or one check listed in it, that suppresses
-    /// no finding: nothing with that check is reported on the comment's line, the line below
-    /// it, or (for a comment at the top of a document) anywhere in the document. Unknown check
-    /// codes or names and malformed `# sigsmith:` comments are reported too.
-    ///
-    /// ## Why is this bad?
-    /// Stale suppressions hide future problems: once the rule changes, the comment silently
-    /// swallows a new finding of the same check. Typos in codes suppress nothing at all.
-    ///
-    /// ## Example
-    /// ```yaml
-    /// # sigsmith: ignore[API001] reviewed with the SOC, see TICKET-12
-    /// title: Console login from a new country   # no API001 finding here any more
-    /// ```
-    ///
-    /// ## Use instead
-    /// Remove the comment or the stale code from it. Checks disabled in the configuration are
-    /// not reported as unused. Run with `--no-ignores` to see what the comments hide.
-    pub struct UnusedSuppression {
-        code: "SIG000",
-        name: "unused-suppression",
-        severity: Severity::Warning,
-        summary: "a suppression comment suppresses nothing",
-    }
-}
 
 /// One check named in a suppression comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -347,7 +320,8 @@ pub fn parse(text: &str) -> FileSuppressions {
             None => continue,
             Some(Err(message)) => {
                 let len = u32::try_from(c.text.trim_end().chars().count()).unwrap_or(0);
-                out.malformed.push((pos, Pos::new(c.line, c.col + 1 + len), message));
+                out.malformed
+                    .push((pos, Pos::new(c.line, c.col + 1 + len), message));
                 continue;
             }
             Some(Ok(p)) => p,
@@ -482,7 +456,8 @@ pub fn apply<'a>(
                     e.pos.line,
                     e.pos.col + u32::try_from(e.key.chars().count()).unwrap_or(0),
                 );
-                out.findings.push(unused(path, e.pos, Some(end), message, help));
+                out.findings
+                    .push(unused(path, e.pos, Some(end), message, help));
             }
         }
     }

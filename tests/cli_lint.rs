@@ -58,7 +58,7 @@ fn repo() -> PathBuf {
 fn finding_lines(stdout: &str) -> Vec<String> {
     stdout
         .lines()
-        .filter(|l| !l.starts_with(' ') && l.contains(": ") && l.contains('['))
+        .filter(|l| is_finding_line(l))
         .map(|l| {
             let (loc, rest) = l.split_once(": ").expect("loc");
             let code = rest.split('[').next().expect("code");
@@ -384,4 +384,11 @@ fn explain_prints_docs_or_suggests() {
         "{}",
         unknown.stderr
     );
+}
+
+/// Whether a text-output line is a finding header (`path:line:col: CODE[name] message`).
+fn is_finding_line(line: &str) -> bool {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| regex::Regex::new(r"^\S+:\d+:\d+: [A-Z]+\d+\[[a-z0-9-]+\] ").expect("regex"))
+        .is_match(line)
 }

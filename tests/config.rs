@@ -34,7 +34,7 @@ fn configured() -> PathBuf {
 fn codes_and_paths(stdout: &str) -> Vec<String> {
     stdout
         .lines()
-        .filter(|l| !l.starts_with(' ') && l.contains("]"))
+        .filter(|l| is_finding_line(l))
         .map(|l| {
             let (loc, rest) = l.split_once(": ").expect("location");
             let path = loc.split(':').next().expect("path");
@@ -209,4 +209,11 @@ fn fixture_config_validates_against_the_schema() {
         !validator.is_valid(&bad),
         "unknown keys are rejected by the schema too"
     );
+}
+
+/// Whether a text-output line is a finding header (`path:line:col: CODE[name] message`).
+fn is_finding_line(line: &str) -> bool {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| regex::Regex::new(r"^\S+:\d+:\d+: [A-Z]+\d+\[[a-z0-9-]+\] ").expect("regex"))
+        .is_match(line)
 }

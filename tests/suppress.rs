@@ -35,7 +35,7 @@ fn lint(dir: &Path, extra: &[&str]) -> Out {
 fn findings(stdout: &str) -> Vec<String> {
     stdout
         .lines()
-        .filter(|l| !l.starts_with(' ') && l.contains("]"))
+        .filter(|l| is_finding_line(l))
         .map(|l| {
             let (loc, rest) = l.split_once(": ").expect("location");
             format!("{} {loc}", rest.split('[').next().expect("code"))
@@ -65,10 +65,23 @@ fn suppressions_hide_findings_and_unused_ones_are_reported() {
 fn no_ignores_shows_everything_and_reports_no_unused() {
     let out = lint(&fixture(), &["--select", "API001,SIG000", "--no-ignores"]);
     let got = findings(&out.stdout);
-    for file in ["doc_level.yml", "line_level.yml", "line_above.yml", "in_scalar.yml"] {
-        assert!(got.iter().any(|f| f.starts_with("API001") && f.contains(file)), "{file}: {got:?}");
+    for file in [
+        "doc_level.yml",
+        "line_level.yml",
+        "line_above.yml",
+        "in_scalar.yml",
+    ] {
+        assert!(
+            got.iter()
+                .any(|f| f.starts_with("API001") && f.contains(file)),
+            "{file}: {got:?}"
+        );
     }
-    assert_eq!(got.iter().filter(|f| f.contains("multi.yml")).count(), 2, "{got:?}");
+    assert_eq!(
+        got.iter().filter(|f| f.contains("multi.yml")).count(),
+        2,
+        "{got:?}"
+    );
     assert!(!got.iter().any(|f| f.starts_with("SIG000")), "{got:?}");
     assert!(!out.stderr.contains("suppressed"), "{}", out.stderr);
 }
@@ -95,7 +108,14 @@ fn unused_reports_follow_the_selection() {
 fn suppression_in_stdin_and_strict() {
     let text = std::fs::read_to_string(fixture().join("doc_level.yml")).expect("fixture");
     let mut child = Command::new(common::bin())
-        .args(["lint", "--no-config", "--select", "API001,SIG000", "--strict", "-"])
+        .args([
+            "lint",
+            "--no-config",
+            "--select",
+            "API001,SIG000",
+            "--strict",
+            "-",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -104,6 +124,18 @@ fn suppression_in_stdin_and_strict() {
     std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), text.as_bytes())
         .expect("write");
     let out = child.wait_with_output().expect("wait");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 suppressed"));
+}
+
+/// Whether a text-output line is a finding header (`path:line:col: CODE[name] message`).
+fn is_finding_line(line: &str) -> bool {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| regex::Regex::new(r"^\S+:\d+:\d+: [A-Z]+\d+\[[a-z0-9-]+\] ").expect("regex"))
+        .is_match(line)
 }
