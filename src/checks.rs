@@ -1,29 +1,16 @@
-//! The complete catalogue of checks `sigsmith lint` can report: the engine's registry plus the
-//! checks the driver itself owns (unreadable files, unused suppressions).
+//! Looking checks up by code, name or code prefix, with "did you mean" suggestions, over the
+//! engine's registry (which also lists the checks the `lint` driver reports itself: unreadable
+//! files and unused suppressions).
 //!
 //! Configuration, suppression comments, `sigsmith rules`/`explain` and the SARIF rule table all
 //! look rules up here, so a code or name is accepted everywhere exactly when it is listed.
 
-use std::sync::OnceLock;
-
-use crate::discover::UnreadableFile;
-use crate::engine_stub::registry;
+use crate::lint::registry;
 use crate::lint::rule::RuleMeta;
-use crate::suppress::UnusedSuppression;
 
 /// Every check, sorted by code.
 pub fn all() -> &'static [RuleMeta] {
-    static ALL: OnceLock<Vec<RuleMeta>> = OnceLock::new();
-    ALL.get_or_init(|| {
-        let mut v: Vec<RuleMeta> = registry::all().to_vec();
-        for extra in [UnreadableFile::META, UnusedSuppression::META] {
-            if !v.iter().any(|m| m.code == extra.code) {
-                v.push(extra);
-            }
-        }
-        v.sort_by(|a, b| a.code.cmp(b.code));
-        v
-    })
+    registry::all()
 }
 
 /// The check whose code (any case) or name is `key`.
@@ -100,14 +87,14 @@ mod tests {
 
     #[test]
     fn driver_checks_are_listed() {
-        assert!(find("IO001").is_some());
+        assert!(find("SIG019").is_some());
         assert!(find("unused-suppression").is_some());
     }
 
     #[test]
     fn select_by_code_name_and_prefix() {
-        assert_eq!(select("io001").len(), 1);
-        assert_eq!(select("unreadable-file")[0].code, "IO001");
+        assert_eq!(select("sig019").len(), 1);
+        assert_eq!(select("unreadable-file")[0].code, "SIG019");
         assert!(select("SIG").iter().all(|m| m.code.starts_with("SIG")));
         assert!(!select("SIG").is_empty());
         assert!(select("nope-nope").is_empty());
@@ -125,6 +112,7 @@ mod tests {
     fn close_matches_suggest_typos() {
         let m = close_matches("unused-supression");
         assert_eq!(m[0].name, "unused-suppression");
-        assert_eq!(close_matches("IO01")[0].code, "IO001");
+        assert_eq!(close_matches("unreadable-fle")[0].code, "SIG019");
+        assert_eq!(close_matches("API01")[0].code, "API001");
     }
 }

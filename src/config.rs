@@ -33,7 +33,7 @@ use toml::Spanned;
 use crate::checks;
 use crate::diagnostic::{Finding, Severity};
 use crate::discover::{Excludes, normalize};
-use crate::engine_stub::engine::Profile;
+use crate::lint::profile::Profile;
 use crate::lint::rule::RuleMeta;
 use crate::yaml::Pos;
 
@@ -567,7 +567,7 @@ mod tests {
 
     #[test]
     fn unknown_key_names_line_column_and_suggests() {
-        let e = parse("ignore = []\nselct = [\"IO001\"]\n").expect_err("invalid");
+        let e = parse("ignore = []\nselct = [\"SIG019\"]\n").expect_err("invalid");
         assert_eq!(e.pos, Some(Pos::new(2, 1)));
         assert!(
             e.message.starts_with("unknown field `selct`"),
@@ -588,29 +588,29 @@ mod tests {
         let e = parse("[rules.unreadable-fil]\ndisable = true\n").expect_err("invalid");
         assert_eq!(e.pos, Some(Pos::new(1, 8)));
         assert_eq!(e.message, "unknown check `unreadable-fil`");
-        assert!(e.help[0].contains("IO001"), "{:?}", e.help);
+        assert!(e.help[0].contains("SIG019"), "{:?}", e.help);
 
-        let e = parse("[rules.IO001]\nseverity = \"fatal\"\n").expect_err("invalid");
+        let e = parse("[rules.SIG019]\nseverity = \"fatal\"\n").expect_err("invalid");
         assert_eq!(e.pos.map(|p| p.line), Some(2));
         assert!(e.message.contains("fatal"), "{}", e.message);
 
-        let e = parse("[rules.IO001]\ndisabled = true\n").expect_err("invalid");
+        let e = parse("[rules.SIG019]\ndisabled = true\n").expect_err("invalid");
         assert_eq!(e.pos, Some(Pos::new(2, 1)));
         assert_eq!(e.help[0], "did you mean `disable`?");
     }
 
     #[test]
     fn unknown_select_entry_and_bad_glob() {
-        let e = parse("select = [\"IO\", \"XYZ9\"]\n").expect_err("invalid");
-        assert_eq!(e.pos, Some(Pos::new(1, 17)));
-        let e = parse("[rules.IO001]\nignore = [\"a/[b.yml:3\"]\n").expect_err("invalid");
+        let e = parse("select = [\"SIG\", \"XYZ9\"]\n").expect_err("invalid");
+        assert_eq!(e.pos, Some(Pos::new(1, 18)));
+        let e = parse("[rules.SIG019]\nignore = [\"a/[b.yml:3\"]\n").expect_err("invalid");
         assert_eq!(e.pos, Some(Pos::new(2, 11)));
         assert!(e.message.contains("invalid glob"), "{}", e.message);
     }
 
     #[test]
     fn same_check_twice_is_an_error() {
-        let e = parse("[rules.IO001]\n[rules.unreadable-file]\n").expect_err("invalid");
+        let e = parse("[rules.SIG019]\n[rules.unreadable-file]\n").expect_err("invalid");
         assert!(e.message.contains("configured twice"), "{}", e.message);
     }
 
@@ -633,38 +633,39 @@ mod tests {
 
     #[test]
     fn selection_combines_config_and_flags() {
-        let c = parse("select = [\"SIG\", \"IO001\"]\nignore = [\"unused-suppression\"]\n")
+        let c = parse("select = [\"SIG\", \"SIG019\"]\nignore = [\"unused-suppression\"]\n")
             .expect("valid");
         let s = RuleSelection::new(&c, &[], &[], Path::new("/repo")).expect("keys");
-        assert!(s.is_enabled("IO001"));
+        assert!(s.is_enabled("SIG019"));
         assert!(!s.is_enabled("SIG000"));
         assert!(!s.is_enabled("API001"));
         let s = RuleSelection::new(
             &c,
             &["API001,SIG000".into()],
-            &["IO001".into()],
+            &["SIG019".into()],
             Path::new("/repo"),
         )
         .expect("keys");
         assert!(s.is_enabled("API001"));
         assert!(!s.is_enabled("SIG000"), "config ignore still applies");
-        let e = RuleSelection::new(&c, &["IO01".into()], &[], Path::new("/repo")).expect_err("bad");
-        assert!(e.to_string().contains("did you mean `IO001`"), "{e}");
+        let e = RuleSelection::new(&c, &["unreadable-fle".into()], &[], Path::new("/repo"))
+            .expect_err("bad");
+        assert!(e.to_string().contains("did you mean `SIG019`"), "{e}");
     }
 
     #[test]
     fn per_path_ignores_severity_and_disable() {
         let c = parse(
-            "[rules.IO001]\nseverity = \"info\"\nignore = [\"legacy/**\", \"rules/a.yml:3\", \"b.yml:4:2\"]\n\n[rules.SIG000]\ndisable = true\n",
+            "[rules.SIG019]\nseverity = \"info\"\nignore = [\"legacy/**\", \"rules/a.yml:3\", \"b.yml:4:2\"]\n\n[rules.SIG000]\ndisable = true\n",
         )
         .expect("valid");
         let s = RuleSelection::new(&c, &[], &[], Path::new("/repo")).expect("keys");
         let input = vec![
-            finding("IO001", "legacy/x/y.yml", 1, 1),
-            finding("IO001", "rules/a.yml", 3, 9),
-            finding("IO001", "rules/a.yml", 4, 1),
-            finding("IO001", "deep/b.yml", 4, 2),
-            finding("IO001", "deep/b.yml", 4, 3),
+            finding("SIG019", "legacy/x/y.yml", 1, 1),
+            finding("SIG019", "rules/a.yml", 3, 9),
+            finding("SIG019", "rules/a.yml", 4, 1),
+            finding("SIG019", "deep/b.yml", 4, 2),
+            finding("SIG019", "deep/b.yml", 4, 3),
             finding("SIG000", "rules/a.yml", 1, 1),
         ];
         let (kept, ignored) = s.apply(input);

@@ -22,15 +22,14 @@ use std::path::{Component, Path, PathBuf};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use rayon::prelude::*;
 
-use crate::declare_rule;
-use crate::diagnostic::{Finding, Severity};
-use crate::engine_stub::engine::SourceFile;
+use crate::diagnostic::Finding;
+use crate::lint::engine::SourceFile;
+use crate::lint::rules::unreadable_file::UnreadableFile;
 use crate::yaml::Pos;
 
 /// Largest file `sigsmith lint` reads: 16 MiB. Larger files are reported as unreadable; no
 /// Sigma rule comes anywhere near this size.
 pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
-
 
 /// Exclude globs, each set anchored at its own folder (gitignore syntax: `deprecated/`,
 /// `*.draft.yml`, `rules/old/**`).
@@ -570,7 +569,7 @@ mod tests {
                 ),
             ]
         );
-        assert!(got.problems.iter().all(|f| f.code == "IO001"));
+        assert!(got.problems.iter().all(|f| f.code == "SIG019"));
     }
 
     #[test]

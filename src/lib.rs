@@ -14,7 +14,6 @@ pub mod commands;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
-pub mod engine_stub;
 pub mod lint;
 pub mod output;
 pub mod scaffold;

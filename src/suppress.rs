@@ -17,11 +17,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::checks;
-use crate::declare_rule;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::lint::rule::RuleMeta;
+use crate::lint::rules::unused_suppression::UnusedSuppression;
 use crate::yaml::Pos;
-
 
 /// One check named in a suppression comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -485,6 +484,7 @@ fn unused(path: &Path, pos: Pos, end: Option<Pos>, message: String, help: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Severity;
 
     fn lines(text: &str) -> Vec<(u32, u32, bool)> {
         comments(text)
@@ -614,15 +614,15 @@ title: c
     #[test]
     fn apply_suppresses_and_reports_unused() {
         let text = "\
-title: x # sigsmith: ignore[IO001]
-# sigsmith: ignore[IO001,SIG000] why
+title: x # sigsmith: ignore[SIG019]
+# sigsmith: ignore[SIG019,SIG000] why
 level: high
 status: x # sigsmith: ignore[nope]
 ";
         let findings = vec![
-            finding("IO001", 1),
-            finding("IO001", 3),
-            finding("IO001", 4),
+            finding("SIG019", 1),
+            finding("SIG019", 3),
+            finding("SIG019", 4),
         ];
         let out = apply(findings, [(Path::new("r.yml"), text)], &|_| true);
         assert_eq!(out.suppressed, 2);
@@ -634,11 +634,11 @@ status: x # sigsmith: ignore[nope]
         assert_eq!(
             got,
             [
-                ("IO001", 4, 1, "m"),
+                ("SIG019", 4, 1, "m"),
                 (
                     "SIG000",
                     2,
-                    26,
+                    27,
                     "unused suppression: no SIG000 (unused-suppression) finding here"
                 ),
                 (
@@ -653,8 +653,8 @@ status: x # sigsmith: ignore[nope]
 
     #[test]
     fn unused_entries_of_disabled_checks_are_not_reported() {
-        let text = "title: x # sigsmith: ignore[IO001]\n";
-        let out = apply(Vec::new(), [(Path::new("r.yml"), text)], &|c| c != "IO001");
+        let text = "title: x # sigsmith: ignore[SIG019]\n";
+        let out = apply(Vec::new(), [(Path::new("r.yml"), text)], &|c| c != "SIG019");
         assert!(out.findings.is_empty());
         let out = apply(Vec::new(), [(Path::new("r.yml"), text)], &|c| c != "SIG000");
         assert!(out.findings.is_empty());
@@ -662,8 +662,8 @@ status: x # sigsmith: ignore[nope]
 
     #[test]
     fn span_covering_the_comment_line_is_suppressed() {
-        let text = "a: 1\nb: 2 # sigsmith: ignore[IO001]\n";
-        let mut f = finding("IO001", 1);
+        let text = "a: 1\nb: 2 # sigsmith: ignore[SIG019]\n";
+        let mut f = finding("SIG019", 1);
         f.end = Some(Pos::new(3, 1));
         let out = apply(vec![f], [(Path::new("r.yml"), text)], &|_| true);
         assert_eq!(out.suppressed, 1);

@@ -169,8 +169,49 @@ fn valid_profiles_section_is_accepted() {
     )
     .expect("write");
     std::fs::write(t.path().join("r.yml"), "title: x\n").expect("write");
-    let out = run(t.path(), &["lint", "--select", "IO001"]);
+    let out = run(t.path(), &["lint", "--select", "SIG019"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn extra_profiles_make_a_log_source_api_audit() {
+    let t = tempfile::tempdir().expect("tmp");
+    let rule = "\
+title: Acme Tenant Deleted
+id: 3e1f2a4b-5c6d-4e7f-8a9b-0c1d2e3f4a5b
+status: test
+description: Detects tenant deletion in the Acme admin API.
+author: sigsmith tests
+date: 2024-03-01
+logsource:
+    product: acme
+    service: api_audit
+detection:
+    selection:
+        operation: DeleteTenant
+    condition: selection
+level: high
+";
+    std::fs::write(t.path().join("acme.yml"), rule).expect("write");
+    let before = run(t.path(), &["lint", "--select", "API001"]);
+    assert_eq!(
+        before.code, 0,
+        "no profile, not an API-audit source:\n{}",
+        before.stdout
+    );
+    std::fs::write(
+        t.path().join("sigsmith.toml"),
+        "select = [\"API001\"]\n\n[[profiles]]\nname = \"acme-api\"\nlogsources = [{product = \"acme\", service = \"api_audit\"}]\napi = [\"operation\"]\ncontext = {identity = [\"actor\"], source = [\"client_ip\"]}\n",
+    )
+    .expect("write");
+    let after = run(t.path(), &["lint"]);
+    assert_eq!(after.code, 1, "{}{}", after.stdout, after.stderr);
+    assert!(
+        after.stdout.contains("API001[api-presence-only]"),
+        "{}",
+        after.stdout
+    );
+    assert!(after.stdout.contains("(acme-api)"), "{}", after.stdout);
 }
 
 #[test]

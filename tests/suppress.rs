@@ -50,8 +50,8 @@ fn suppressions_hide_findings_and_unused_ones_are_reported() {
     assert_eq!(
         findings(&out.stdout),
         [
-            "API001 in_scalar.yml:19:5",
-            "API001 multi.yml:17:5",
+            "API001 in_scalar.yml:19:16",
+            "API001 multi.yml:17:16",
             "SIG000 unused.yml:19:71",
             "SIG000 unused.yml:26:34",
             "SIG000 unused.yml:27:1",
@@ -100,7 +100,7 @@ fn unused_reports_follow_the_selection() {
     let out = lint(&fixture(), &["--select", "API001"]);
     assert_eq!(
         findings(&out.stdout),
-        ["API001 in_scalar.yml:19:5", "API001 multi.yml:17:5"]
+        ["API001 in_scalar.yml:19:16", "API001 multi.yml:17:16"]
     );
 }
 

@@ -15,7 +15,8 @@ use crate::cli::{ColorChoice, Globals};
 use crate::config::{Config, RuleSelection, find_config};
 use crate::diagnostic::{Finding, sort_findings};
 use crate::discover::{self, Excludes, normalize};
-use crate::engine_stub::engine::{LintOptions, ProfileSet, SourceFile, lint_sources};
+use crate::lint::engine::{LintOptions, SourceFile, lint_sources};
+use crate::lint::profile::ProfileSet;
 use crate::output::{self, Format, Report, Summary};
 use crate::suppress;
 

@@ -186,7 +186,7 @@ mod tests {
 
     #[test]
     fn full_description_is_the_first_paragraph() {
-        let meta = crate::discover::UnreadableFile::META;
+        let meta = crate::lint::rules::unreadable_file::UnreadableFile::META;
         let d = full_description(&meta);
         assert!(
             d.starts_with("Reports a file that `sigsmith lint` could not read"),
