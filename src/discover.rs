@@ -201,7 +201,13 @@ pub fn discover_in(
             } else {
                 std::fs::File::open(&c.abs)
                     .map_err(|e| (Pos::new(1, 1), format!("cannot read file: {e}")))
-                    .and_then(|mut f| read_limited(&mut f))
+                    .and_then(|mut f| {
+                        // Refuse oversized regular files without reading them.
+                        match f.metadata() {
+                            Ok(m) if m.is_file() && m.len() > MAX_FILE_SIZE => Err(too_large()),
+                            _ => read_limited(&mut f),
+                        }
+                    })
             };
             (c, r.and_then(decode))
         })
@@ -333,15 +339,19 @@ fn read_limited(r: &mut dyn Read) -> Result<Vec<u8>, (Pos, String)> {
         .read_to_end(&mut buf)
         .map_err(|e| (Pos::new(1, 1), format!("cannot read file: {e}")))?;
     if buf.len() as u64 > MAX_FILE_SIZE {
-        return Err((
-            Pos::new(1, 1),
-            format!(
-                "file is larger than the {} MiB limit",
-                MAX_FILE_SIZE / (1024 * 1024)
-            ),
-        ));
+        return Err(too_large());
     }
     Ok(buf)
+}
+
+fn too_large() -> (Pos, String) {
+    (
+        Pos::new(1, 1),
+        format!(
+            "file is larger than the {} MiB limit",
+            MAX_FILE_SIZE / (1024 * 1024)
+        ),
+    )
 }
 
 /// Turns file bytes into text: rejects UTF-16, binary content and invalid UTF-8 (with the
@@ -444,6 +454,97 @@ pub fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// Files changed since a git revision, for `--changed-since`.
+#[derive(Debug, Clone, Default)]
+pub struct ChangedFiles {
+    /// Absolute paths of files added, copied, modified, renamed or type-changed since the
+    /// revision (committed, staged or not), and of untracked files not ignored by git.
+    pub changed: HashSet<PathBuf>,
+    /// Whether a `.yml`/`.yaml` file was deleted or renamed away since the revision (a
+    /// correlation rule or filter may now reference a rule that is gone).
+    pub yaml_deleted: bool,
+}
+
+/// Why `--changed-since` could not ask git.
+#[derive(Debug, thiserror::Error)]
+#[error("--changed-since {rev}: {message}")]
+pub struct ChangedSinceError {
+    /// The revision given.
+    pub rev: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+fn git(cwd: &Path, args: &[&str], rev: &str) -> Result<String, ChangedSinceError> {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(cwd)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| ChangedSinceError {
+            rev: rev.to_owned(),
+            message: format!("cannot run git: {e}"),
+        })?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        return Err(ChangedSinceError {
+            rev: rev.to_owned(),
+            message: stderr
+                .lines()
+                .next()
+                .unwrap_or("git failed")
+                .trim()
+                .to_owned(),
+        });
+    }
+    String::from_utf8(out.stdout).map_err(|_| ChangedSinceError {
+        rev: rev.to_owned(),
+        message: "git printed a path that is not UTF-8".to_owned(),
+    })
+}
+
+/// Asks git (run in `cwd`) which files changed between `rev` and the working tree.
+pub fn changed_since(cwd: &Path, rev: &str) -> Result<ChangedFiles, ChangedSinceError> {
+    if rev.starts_with('-') {
+        return Err(ChangedSinceError {
+            rev: rev.to_owned(),
+            message: "a revision cannot start with `-`".to_owned(),
+        });
+    }
+    let top = git(cwd, &["rev-parse", "--show-toplevel"], rev)?;
+    let top = PathBuf::from(top.trim_end_matches(['\n', '\r']));
+    let verify = format!("{rev}^{{commit}}");
+    git(cwd, &["rev-parse", "--verify", "--quiet", &verify], rev).map_err(|_| {
+        ChangedSinceError {
+            rev: rev.to_owned(),
+            message: "unknown revision".to_owned(),
+        }
+    })?;
+    let diff = git(
+        cwd,
+        &["diff", "--name-status", "-z", "--no-renames", rev, "--"],
+        rev,
+    )?;
+    let untracked = git(
+        cwd,
+        &["ls-files", "-z", "--others", "--exclude-standard"],
+        rev,
+    )?;
+    let mut out = ChangedFiles::default();
+    let mut fields = diff.split('\0').filter(|f| !f.is_empty());
+    while let (Some(status), Some(path)) = (fields.next(), fields.next()) {
+        if status.starts_with('D') {
+            out.yaml_deleted |= has_yaml_extension(Path::new(path));
+        } else {
+            out.changed.insert(normalize(&top.join(path)));
+        }
+    }
+    for path in untracked.split('\0').filter(|f| !f.is_empty()) {
+        out.changed.insert(normalize(&top.join(path)));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -632,6 +733,56 @@ mod tests {
             &mut io::empty(),
         );
         assert!(matches!(twice, Err(DiscoverError::StdinTwice)));
+    }
+
+    #[test]
+    fn changed_since_lists_modified_untracked_and_deleted() {
+        let t = tempfile::tempdir().expect("tmp");
+        let d = t.path();
+        let git = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .args(args)
+                .current_dir(d)
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+                .output()
+                .expect("git runs")
+                .status
+                .success();
+            assert!(ok, "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        write(d, "a.yml", b"a: 1\n");
+        write(d, "b.yml", b"b: 1\n");
+        write(d, "gone.yml", b"c: 1\n");
+        git(&["add", "."]);
+        git(&["commit", "-q", "-m", "base"]);
+        write(d, "a.yml", b"a: 2\n");
+        write(d, "new/c.yml", b"c: 1\n");
+        std::fs::remove_file(d.join("gone.yml")).expect("rm");
+        let got = changed_since(d, "HEAD").expect("git works");
+        let top = normalize(&std::fs::canonicalize(d).expect("canonical"));
+        let mut names: Vec<String> = got
+            .changed
+            .iter()
+            .map(|p| {
+                p.strip_prefix(&top)
+                    .expect("under top")
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        names.sort();
+        assert_eq!(names, ["a.yml", "new/c.yml"]);
+        assert!(got.yaml_deleted);
+        let err = changed_since(d, "no-such-rev").expect_err("bad rev");
+        assert_eq!(
+            err.to_string(),
+            "--changed-since no-such-rev: unknown revision"
+        );
+        assert!(changed_since(d, "--output=x").is_err());
     }
 
     #[test]

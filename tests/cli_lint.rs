@@ -198,6 +198,11 @@ fn hostile_files_are_findings_and_the_rest_is_linted() {
     std::fs::write(d.join("empty.yml"), b"").expect("write");
     std::fs::write(d.join("comments.yml"), b"# only\n# comments\n").expect("write");
     std::fs::write(d.join("tabs.yml"), b"title: x\ndetection:\n\tsel: 1\n").expect("write");
+    // 100 MB (sparse): refused by size before it is read.
+    std::fs::File::create(d.join("huge.yml"))
+        .expect("create")
+        .set_len(100 * 1024 * 1024)
+        .expect("set_len");
     std::fs::create_dir(d.join("dir.yml")).expect("mkdir");
     std::fs::write(d.join("dir.yml/inner.yml"), &presence).expect("write");
     #[cfg(unix)]
@@ -208,6 +213,7 @@ fn hostile_files_are_findings_and_the_rest_is_linted() {
     let lines = finding_lines(&out.stdout);
     for expected in [
         "SIG019 binary.yml:1",
+        "SIG019 huge.yml:1",
         "SIG019 latin1.yml:1",
         "API001 good.yml:17",
         "API001 dir.yml/inner.yml:17",
@@ -404,4 +410,125 @@ fn is_finding_line(line: &str) -> bool {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| regex::Regex::new(r"^\S+:\d+:\d+: [A-Z]+\d+\[[a-z0-9-]+\] ").expect("regex"))
         .is_match(line)
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .stdout(Stdio::null())
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn changed_since_reports_changed_files_and_what_they_affect() {
+    let t = tempfile::tempdir().expect("tmp");
+    let d = t.path();
+    let presence = std::fs::read_to_string(repo().join("rules/aws/iam_create_user_presence.yml"))
+        .expect("fixture");
+    let with_id = |id: &str, title: &str| {
+        presence
+            .replace("0b0c1c7e-7b1a-4c4e-9a57-1a2b3c4d5e6f", id)
+            .replace("AWS IAM CreateUser Called", title)
+    };
+    std::fs::write(
+        d.join("old.yml"),
+        with_id("11111111-1111-4111-8111-111111111111", "Old"),
+    )
+    .expect("write");
+    std::fs::write(
+        d.join("edited.yml"),
+        with_id("22222222-2222-4222-8222-222222222222", "Edited"),
+    )
+    .expect("write");
+    git(d, &["init", "-q"]);
+    git(d, &["add", "."]);
+    git(d, &["commit", "-q", "-m", "base"]);
+
+    // Nothing changed: nothing reported, though both files have API001.
+    let out = run(d, &["lint", "--no-config", "--changed-since", "HEAD"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(finding_lines(&out.stdout).is_empty(), "{}", out.stdout);
+
+    // Edit one file; add a new one that reuses the unchanged file's id.
+    std::fs::write(
+        d.join("edited.yml"),
+        with_id("22222222-2222-4222-8222-222222222222", "Edited Again"),
+    )
+    .expect("write");
+    std::fs::write(
+        d.join("new.yml"),
+        with_id("11111111-1111-4111-8111-111111111111", "New"),
+    )
+    .expect("write");
+    let out = run(
+        d,
+        &[
+            "lint",
+            "--no-config",
+            "--select",
+            "API001,SIG004",
+            "--changed-since",
+            "HEAD",
+        ],
+    );
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let lines = finding_lines(&out.stdout);
+    assert!(
+        lines.contains(&"API001 edited.yml:17".to_owned()),
+        "{lines:?}"
+    );
+    assert!(lines.contains(&"API001 new.yml:17".to_owned()), "{lines:?}");
+    assert!(
+        !lines.contains(&"API001 old.yml:17".to_owned()),
+        "unchanged file: {lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("SIG004 new.yml")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("SIG004 old.yml")),
+        "the duplicate in the unchanged file points at the new one: {lines:?}"
+    );
+
+    let bad = run(
+        d,
+        &["lint", "--no-config", "--changed-since", "no-such-rev"],
+    );
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr
+            .contains("--changed-since no-such-rev: unknown revision"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[test]
+fn docs_rules_md_is_current() {
+    let path = common::repo_root().join("docs/rules.md");
+    let generated = sigsmith::commands::rules::rules_markdown();
+    if std::env::var_os("SIGSMITH_UPDATE_SCHEMAS").is_some() {
+        std::fs::write(&path, &generated).expect("write docs/rules.md");
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/rules.md is stale; run `SIGSMITH_UPDATE_SCHEMAS=1 cargo test --test cli_lint`"
+    );
+    for m in sigsmith::checks::all() {
+        assert!(
+            committed.contains(&format!("<a id=\"{}\"></a>", m.code.to_ascii_lowercase())),
+            "{} has no anchor",
+            m.code
+        );
+    }
 }

@@ -5,11 +5,14 @@
 //! otherwise, 2 for usage, configuration and I/O errors (raised as `Err` and reported by
 //! [`crate::cli::run`]). An unreadable or broken file is a finding, never an abort.
 
-use std::io::{self, Write};
+use std::collections::{HashMap, HashSet};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{ColorChoice, Globals};
 use crate::config::{Config, RuleSelection, find_config};
@@ -17,6 +20,7 @@ use crate::diagnostic::{Finding, sort_findings};
 use crate::discover::{self, Excludes, normalize};
 use crate::lint::engine::{LintOptions, SourceFile, lint_sources};
 use crate::lint::profile::ProfileSet;
+use crate::lint::registry::{self, CheckFn};
 use crate::output::{self, Format, Report, Summary};
 use crate::suppress;
 
@@ -69,6 +73,12 @@ pub struct LintArgs {
     /// Exit with code 1 on any finding, not only on error-level findings.
     #[arg(long)]
     pub strict: bool,
+    /// Report only findings in files changed since the git revision REV (committed, staged,
+    /// unstaged or untracked), plus repository-wide findings that point at them. Every file
+    /// under PATH is still read, so duplicate ids and correlation references are checked
+    /// against the whole repository.
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
 }
 
 /// The result of linting, before rendering.
@@ -147,6 +157,10 @@ pub fn lint(args: &LintArgs, cwd: &Path) -> anyhow::Result<(Outcome, Vec<SourceF
     }
     let (mut findings, path_ignored) = selection.apply(findings);
     suppressed += path_ignored;
+    if let Some(rev) = &args.changed_since {
+        let changed = discover::changed_since(cwd, rev)?;
+        keep_changed(&mut findings, &changed, cwd);
+    }
     sort_findings(&mut findings);
 
     let summary = Summary::new(&findings, files, engine.documents, suppressed);
@@ -162,6 +176,45 @@ pub fn lint(args: &LintArgs, cwd: &Path) -> anyhow::Result<(Outcome, Vec<SourceF
     ))
 }
 
+/// Keeps the findings `--changed-since` reports: those in changed files (standard input counts
+/// as changed), those whose related locations are in changed files, and, when a YAML file was
+/// deleted, every finding of a repository-wide check (a reference may now dangle).
+fn keep_changed(findings: &mut Vec<Finding>, changed: &discover::ChangedFiles, cwd: &Path) {
+    let repo_wide: HashSet<&str> = registry::checks()
+        .iter()
+        .filter(|c| c.runs.iter().any(|r| matches!(r, CheckFn::Repository(_))))
+        .map(|c| c.meta.code)
+        .collect();
+    let mut memo: HashMap<PathBuf, bool> = HashMap::new();
+    let mut is_changed = |p: &Path| -> bool {
+        if p.as_os_str() == "-" {
+            return true;
+        }
+        *memo.entry(p.to_path_buf()).or_insert_with(|| {
+            std::fs::canonicalize(cwd.join(p)).is_ok_and(|c| changed.changed.contains(&c))
+        })
+    };
+    findings.retain(|f| {
+        is_changed(&f.path)
+            || f.related.iter().any(|r| is_changed(&r.path))
+            || (changed.yaml_deleted && repo_wide.contains(f.code))
+    });
+}
+
+/// A spinner on standard error while files are read and linted, when `show` (a terminal, not
+/// `--quiet`, not reading standard input). It is cleared before any output is written.
+fn spinner(show: bool) -> Option<ProgressBar> {
+    if !show {
+        return None;
+    }
+    let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} linting {elapsed}") {
+        pb.set_style(style);
+    }
+    pb.enable_steady_tick(Duration::from_millis(120));
+    Some(pb)
+}
+
 fn color_choice(c: ColorChoice) -> anstream::ColorChoice {
     match c {
         ColorChoice::Auto => anstream::ColorChoice::Auto,
@@ -173,7 +226,13 @@ fn color_choice(c: ColorChoice) -> anstream::ColorChoice {
 /// Runs `sigsmith lint`.
 pub fn run(args: LintArgs, globals: Globals) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("cannot determine the current folder")?;
-    let (outcome, sources) = lint(&args, &cwd)?;
+    let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    let progress = spinner(!globals.quiet && !reads_stdin && io::stderr().is_terminal());
+    let result = lint(&args, &cwd);
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
+    }
+    let (outcome, sources) = result?;
     let report = Report {
         findings: &outcome.findings,
         sources: sources

@@ -89,6 +89,49 @@ pub fn run_rules(args: RulesArgs, _globals: Globals) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
+/// `docs/rules.md`: every check's code, name, severity, summary and full documentation, with
+/// an `id` anchor per lowercase code (the SARIF `helpUri` points there).
+pub fn rules_markdown() -> String {
+    let mut s = String::from(
+        "# sigsmith lint checks\n\n\
+         Generated from the check registry (`SIGSMITH_UPDATE_SCHEMAS=1 cargo test --test cli_lint`); \
+         do not edit by hand. `sigsmith explain CODE` prints the same text.\n\n\
+         | Code | Name | Default severity | Summary |\n|---|---|---|---|\n",
+    );
+    for m in checks::all() {
+        s.push_str(&format!(
+            "| [{}](#{}) | `{}` | {} | {} |\n",
+            m.code,
+            m.code.to_ascii_lowercase(),
+            m.name,
+            m.severity,
+            m.summary.replace('|', "\\|")
+        ));
+    }
+    for m in checks::all() {
+        s.push_str(&format!(
+            "\n<a id=\"{}\"></a>\n\n## {} {}\n\nDefault severity: {}. {}.\n\n",
+            m.code.to_ascii_lowercase(),
+            m.code,
+            m.name,
+            m.severity,
+            m.summary
+        ));
+        let mut in_code = false;
+        for line in m.doc_text().lines() {
+            if line.starts_with("```") {
+                in_code = !in_code;
+            }
+            if !in_code && line.starts_with('#') {
+                s.push('#');
+            }
+            s.push_str(line);
+            s.push('\n');
+        }
+    }
+    s
+}
+
 /// Runs `sigsmith explain`.
 pub fn run_explain(args: ExplainArgs, _globals: Globals) -> anyhow::Result<ExitCode> {
     let Some(m) = checks::find(&args.rule) else {
