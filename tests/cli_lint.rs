@@ -532,3 +532,15 @@ fn docs_rules_md_is_current() {
         );
     }
 }
+
+#[test]
+fn lint_help_snapshot() {
+    let out = run(&repo(), &["lint", "--help"]);
+    assert_eq!(out.code, 0);
+    assert!(
+        out.stdout.contains("--changed-since <REV>"),
+        "{}",
+        out.stdout
+    );
+    common::settings(None).bind(|| insta::assert_snapshot!("lint_help", out.stdout));
+}
