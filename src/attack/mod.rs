@@ -10,9 +10,11 @@
 //! [`AttackData::skipped`] either way; techniques and tactics are always kept, with their
 //! [`Status`], so that tag checks can tell "revoked" from "unknown".
 //!
-//! [`logsources`] maps ATT&CK log source names and channels to Sigma logsources.
+//! [`logsources`] maps ATT&CK log source names and channels to Sigma logsources, and
+//! [`convert`] turns the strategies into the scaffolder's model.
 
 mod args;
+pub mod convert;
 mod filter;
 pub mod logsources;
 mod model;
