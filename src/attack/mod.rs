@@ -19,6 +19,7 @@ mod filter;
 pub mod logsources;
 mod model;
 mod stix;
+mod tags;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -30,6 +31,7 @@ pub use model::{
     Skipped, Status, Tactic, Technique,
 };
 use stix::{ObjectSink, RawObject, Str};
+pub use tags::TagVerdict;
 
 /// Options for [`load`].
 #[derive(Debug, Clone, Copy, Default)]
