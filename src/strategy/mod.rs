@@ -270,6 +270,14 @@ impl Catalog {
             .find(|s| s.id.eq_ignore_ascii_case(id))
     }
 
+    /// Mutable access to the strategy with this id (case-insensitive), e.g. for an importer
+    /// enriching a built-in entry.
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Strategy> {
+        self.strategies
+            .iter_mut()
+            .find(|s| s.id.eq_ignore_ascii_case(id))
+    }
+
     /// Every strategy, sorted by id.
     pub fn list(&self) -> &[Strategy] {
         &self.strategies

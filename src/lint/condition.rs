@@ -1,0 +1,727 @@
+//! The Sigma condition language: a parser for `detection.condition` and its expansion into a
+//! bounded disjunctive normal form.
+//!
+//! Grammar (precedence `not` > `and` > `or`, keywords case-insensitive):
+//!
+//! ```text
+//! condition := expr [ "|" aggregation ]        aggregation is deprecated (Sigma v1)
+//! expr      := and { "or" and }
+//! and       := unary { "and" unary }
+//! unary     := "not" unary | primary
+//! primary   := "(" expr ")" | quant "of" ( "them" | pattern ) | identifier
+//! quant     := "1" | "any" | "all"
+//! ```
+//!
+//! The parser is recursive descent with an explicit depth limit ([`MAX_DEPTH`]): `and`/`or`
+//! chains are flat vectors, so only parentheses and `not` add depth, and a hostile condition
+//! (100,000 characters, 10,000 nested parentheses) yields an error instead of a stack overflow.
+//! Offsets in errors and spans are byte offsets into the condition string; see
+//! [`crate::lint::document::scalar_offset_pos`] for mapping them to a file position.
+
+use std::fmt;
+use std::ops::Range;
+
+/// Deepest nesting of parentheses and `not` accepted in one condition.
+pub const MAX_DEPTH: usize = 64;
+
+/// Largest number of conjunctions [`to_dnf`] produces before giving up.
+pub const MAX_DNF_TERMS: usize = 512;
+
+/// How many of the matched identifiers must match in `x of pattern`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantifier {
+    /// `1 of` / `any of`: at least one.
+    Any,
+    /// `all of`: every one.
+    All,
+}
+
+/// What an `x of` expression ranges over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OfTarget {
+    /// `them`: every detection identifier (Sigma excludes those starting with `_`).
+    Them,
+    /// An identifier pattern such as `selection_*`.
+    Pattern(String),
+}
+
+/// A parsed condition expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expr {
+    /// A detection identifier.
+    Ident {
+        /// The identifier.
+        name: String,
+        /// Byte range in the condition string.
+        span: Range<usize>,
+    },
+    /// `1 of x*`, `all of them`, ...
+    Of {
+        /// The quantifier.
+        quant: Quantifier,
+        /// What it ranges over.
+        target: OfTarget,
+        /// Byte range in the condition string (of the pattern or `them`).
+        span: Range<usize>,
+    },
+    /// `not x`.
+    Not(Box<Expr>),
+    /// `a and b and ...` (at least two operands).
+    And(Vec<Expr>),
+    /// `a or b or ...` (at least two operands).
+    Or(Vec<Expr>),
+}
+
+/// The deprecated aggregation part of a condition (`| count() by x > 5`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Aggregation {
+    /// The text after the `|`, trimmed.
+    pub text: String,
+    /// Byte offset of the `|`.
+    pub offset: usize,
+}
+
+/// A parsed condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    /// The boolean expression.
+    pub expr: Expr,
+    /// The deprecated aggregation, when present.
+    pub aggregation: Option<Aggregation>,
+}
+
+/// Why a condition does not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConditionError {
+    /// Byte offset of the problem in the condition string.
+    pub offset: usize,
+    /// What is wrong, as a short lowercase phrase.
+    pub message: String,
+}
+
+impl fmt::Display for ConditionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at offset {}: {}", self.offset, self.message)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tok {
+    LParen,
+    RParen,
+    And,
+    Or,
+    Not,
+    Of,
+    Word(String),
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    tok: Tok,
+    span: Range<usize>,
+}
+
+fn describe(t: Option<&Token>) -> String {
+    match t.map(|t| &t.tok) {
+        None => "end of condition".to_owned(),
+        Some(Tok::LParen) => "`(`".to_owned(),
+        Some(Tok::RParen) => "`)`".to_owned(),
+        Some(Tok::And) => "`and`".to_owned(),
+        Some(Tok::Or) => "`or`".to_owned(),
+        Some(Tok::Not) => "`not`".to_owned(),
+        Some(Tok::Of) => "`of`".to_owned(),
+        Some(Tok::Word(w)) => format!("`{w}`"),
+    }
+}
+
+/// Splits the condition into tokens; stops at a top-level `|` (aggregation).
+fn tokenize(s: &str) -> (Vec<Token>, Option<Aggregation>) {
+    let mut out = Vec::new();
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        match c {
+            b'(' => {
+                out.push(Token {
+                    tok: Tok::LParen,
+                    span: i..i + 1,
+                });
+                i += 1;
+            }
+            b')' => {
+                out.push(Token {
+                    tok: Tok::RParen,
+                    span: i..i + 1,
+                });
+                i += 1;
+            }
+            b'|' => {
+                let agg = Aggregation {
+                    text: s[i + 1..].trim().to_owned(),
+                    offset: i,
+                };
+                return (out, Some(agg));
+            }
+            _ => {
+                let start = i;
+                while i < bytes.len()
+                    && !bytes[i].is_ascii_whitespace()
+                    && !matches!(bytes[i], b'(' | b')' | b'|')
+                {
+                    i += 1;
+                }
+                // `i` only stops at ASCII bytes or the end, so the slice is on char boundaries.
+                let word = &s[start..i];
+                let tok = if word.eq_ignore_ascii_case("and") {
+                    Tok::And
+                } else if word.eq_ignore_ascii_case("or") {
+                    Tok::Or
+                } else if word.eq_ignore_ascii_case("not") {
+                    Tok::Not
+                } else if word.eq_ignore_ascii_case("of") {
+                    Tok::Of
+                } else {
+                    Tok::Word(word.to_owned())
+                };
+                out.push(Token {
+                    tok,
+                    span: start..i,
+                });
+            }
+        }
+    }
+    (out, None)
+}
+
+struct Parser {
+    toks: Vec<Token>,
+    pos: usize,
+    end: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Token> {
+        self.toks.get(self.pos)
+    }
+
+    fn here(&self) -> usize {
+        self.peek().map_or(self.end, |t| t.span.start)
+    }
+
+    fn err<T>(&self, message: impl Into<String>) -> Result<T, ConditionError> {
+        Err(ConditionError {
+            offset: self.here(),
+            message: message.into(),
+        })
+    }
+
+    fn expr(&mut self, depth: usize) -> Result<Expr, ConditionError> {
+        let mut items = vec![self.and(depth)?];
+        while matches!(self.peek().map(|t| &t.tok), Some(Tok::Or)) {
+            self.pos += 1;
+            items.push(self.and(depth)?);
+        }
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Expr::Or(items)
+        })
+    }
+
+    fn and(&mut self, depth: usize) -> Result<Expr, ConditionError> {
+        let mut items = vec![self.unary(depth)?];
+        while matches!(self.peek().map(|t| &t.tok), Some(Tok::And)) {
+            self.pos += 1;
+            items.push(self.unary(depth)?);
+        }
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Expr::And(items)
+        })
+    }
+
+    fn unary(&mut self, depth: usize) -> Result<Expr, ConditionError> {
+        if depth >= MAX_DEPTH {
+            return self.err(format!(
+                "condition nested deeper than {MAX_DEPTH} levels of parentheses and `not`"
+            ));
+        }
+        if matches!(self.peek().map(|t| &t.tok), Some(Tok::Not)) {
+            self.pos += 1;
+            let inner = self.unary(depth + 1)?;
+            return Ok(Expr::Not(Box::new(inner)));
+        }
+        self.primary(depth)
+    }
+
+    fn primary(&mut self, depth: usize) -> Result<Expr, ConditionError> {
+        let Some(tok) = self.peek().cloned() else {
+            return self
+                .err("expected an identifier, `not`, `(` or `1 of`, found end of condition");
+        };
+        match tok.tok {
+            Tok::LParen => {
+                self.pos += 1;
+                if matches!(self.peek().map(|t| &t.tok), Some(Tok::RParen)) {
+                    return self.err("empty parentheses");
+                }
+                let inner = self.expr(depth + 1)?;
+                match self.peek().map(|t| &t.tok) {
+                    Some(Tok::RParen) => {
+                        self.pos += 1;
+                        Ok(inner)
+                    }
+                    _ => Err(ConditionError {
+                        offset: self.here(),
+                        message: format!(
+                            "unclosed `(`: expected `)`, found {}",
+                            describe(self.peek())
+                        ),
+                    }),
+                }
+            }
+            Tok::Word(word) => {
+                let next_is_of =
+                    matches!(self.toks.get(self.pos + 1).map(|t| &t.tok), Some(Tok::Of));
+                if next_is_of {
+                    let quant = if word == "1" || word.eq_ignore_ascii_case("any") {
+                        Quantifier::Any
+                    } else if word.eq_ignore_ascii_case("all") {
+                        Quantifier::All
+                    } else {
+                        return self.err(format!(
+                            "`{word} of` is not valid: use `1 of`, `any of` or `all of`"
+                        ));
+                    };
+                    self.pos += 2;
+                    let Some(target) = self.peek().cloned() else {
+                        return self.err("expected `them` or an identifier pattern after `of`");
+                    };
+                    let Tok::Word(pat) = target.tok else {
+                        return self.err(format!(
+                            "expected `them` or an identifier pattern after `of`, found {}",
+                            describe(Some(&target))
+                        ));
+                    };
+                    self.pos += 1;
+                    let target_kind = if pat.eq_ignore_ascii_case("them") {
+                        OfTarget::Them
+                    } else {
+                        OfTarget::Pattern(pat)
+                    };
+                    return Ok(Expr::Of {
+                        quant,
+                        target: target_kind,
+                        span: target.span,
+                    });
+                }
+                if word.eq_ignore_ascii_case("them") {
+                    return self.err("`them` needs a quantifier: `1 of them` or `all of them`");
+                }
+                self.pos += 1;
+                Ok(Expr::Ident {
+                    name: word,
+                    span: tok.span,
+                })
+            }
+            Tok::Of => self.err("`of` needs a quantifier before it: `1 of` or `all of`"),
+            _ => self.err(format!(
+                "expected an identifier, `not`, `(` or `1 of`, found {}",
+                describe(Some(&tok))
+            )),
+        }
+    }
+}
+
+/// Parses a condition string.
+pub fn parse(s: &str) -> Result<Condition, ConditionError> {
+    let (toks, aggregation) = tokenize(s);
+    let end = aggregation.as_ref().map_or(s.len(), |a| a.offset);
+    let mut p = Parser { toks, pos: 0, end };
+    if p.toks.is_empty() {
+        return Err(ConditionError {
+            offset: 0,
+            message: "empty condition".to_owned(),
+        });
+    }
+    let expr = p.expr(0)?;
+    if let Some(t) = p.peek() {
+        let message = match t.tok {
+            Tok::RParen => "unbalanced `)`".to_owned(),
+            Tok::Word(_) | Tok::LParen | Tok::Not => format!(
+                "expected `and`, `or` or end of condition, found {}",
+                describe(Some(t))
+            ),
+            _ => format!("unexpected {}", describe(Some(t))),
+        };
+        return p.err(message);
+    }
+    Ok(Condition { expr, aggregation })
+}
+
+/// Whether `name` matches a Sigma identifier pattern (`*` matches any run of characters).
+pub fn pattern_matches(pattern: &str, name: &str) -> bool {
+    if !pattern.contains('*') {
+        return pattern == name;
+    }
+    // Iterative glob with backtracking on the last `*`: linear in practice, no recursion.
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        if pi < p.len() && p[pi] != '*' && p[pi] == n[ni] {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ni));
+            pi += 1;
+        } else if let Some((sp, sn)) = star {
+            pi = sp + 1;
+            ni = sn + 1;
+            star = Some((sp, sn + 1));
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// The identifiers an `x of` target ranges over, in `names` order.
+pub fn of_matches<'n>(target: &OfTarget, names: &[&'n str]) -> Vec<&'n str> {
+    match target {
+        OfTarget::Them => names
+            .iter()
+            .copied()
+            .filter(|n| !n.starts_with('_'))
+            .collect(),
+        OfTarget::Pattern(p) => names
+            .iter()
+            .copied()
+            .filter(|n| pattern_matches(p, n))
+            .collect(),
+    }
+}
+
+/// Visits every identifier reference (`Ident` and `Of`) of an expression, iteratively.
+pub fn visit_refs<'e>(expr: &'e Expr, mut f: impl FnMut(&'e Expr)) {
+    let mut todo = vec![expr];
+    while let Some(e) = todo.pop() {
+        match e {
+            Expr::Ident { .. } | Expr::Of { .. } => f(e),
+            Expr::Not(inner) => todo.push(inner),
+            Expr::And(items) | Expr::Or(items) => todo.extend(items.iter().rev()),
+        }
+    }
+}
+
+/// Whether the expression negates anything (`not` anywhere).
+pub fn has_negation(expr: &Expr) -> bool {
+    let mut todo = vec![expr];
+    while let Some(e) = todo.pop() {
+        match e {
+            Expr::Not(_) => return true,
+            Expr::And(items) | Expr::Or(items) => todo.extend(items.iter()),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// One literal of a DNF conjunction: an identifier (index into the name list), maybe negated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Literal {
+    /// Index of the identifier in the `names` slice given to [`to_dnf`].
+    pub ident: usize,
+    /// Whether the literal is negated.
+    pub negated: bool,
+}
+
+/// Why [`to_dnf`] could not expand a condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DnfError {
+    /// The condition names an identifier (or a pattern matching none) that does not exist.
+    Undefined(String),
+    /// The expansion would exceed [`MAX_DNF_TERMS`] conjunctions.
+    TooLarge,
+}
+
+type Dnf = Vec<Vec<Literal>>;
+
+fn dnf_or(mut a: Dnf, b: Dnf) -> Result<Dnf, DnfError> {
+    a.extend(b);
+    if a.len() > MAX_DNF_TERMS {
+        return Err(DnfError::TooLarge);
+    }
+    Ok(a)
+}
+
+fn dnf_and(a: &Dnf, b: &Dnf) -> Result<Dnf, DnfError> {
+    if a.len().saturating_mul(b.len()) > MAX_DNF_TERMS {
+        return Err(DnfError::TooLarge);
+    }
+    let mut out = Vec::with_capacity(a.len() * b.len());
+    for x in a {
+        for y in b {
+            let mut c: Vec<Literal> = x.iter().chain(y.iter()).copied().collect();
+            c.sort();
+            c.dedup();
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+fn dnf_rec(expr: &Expr, names: &[&str], negated: bool) -> Result<Dnf, DnfError> {
+    let lit = |name: &str| -> Result<Literal, DnfError> {
+        names
+            .iter()
+            .position(|n| *n == name)
+            .map(|ident| Literal { ident, negated })
+            .ok_or_else(|| DnfError::Undefined(name.to_owned()))
+    };
+    match expr {
+        Expr::Ident { name, .. } => Ok(vec![vec![lit(name)?]]),
+        Expr::Of { quant, target, .. } => {
+            let matched = of_matches(target, names);
+            if matched.is_empty() {
+                let shown = match target {
+                    OfTarget::Them => "them".to_owned(),
+                    OfTarget::Pattern(p) => p.clone(),
+                };
+                return Err(DnfError::Undefined(shown));
+            }
+            let lits = matched
+                .iter()
+                .map(|n| lit(n))
+                .collect::<Result<Vec<_>, _>>()?;
+            // `any` = OR, `all` = AND; negation swaps them (De Morgan).
+            let conjunctive = (*quant == Quantifier::All) != negated;
+            if conjunctive {
+                Ok(vec![lits])
+            } else {
+                if lits.len() > MAX_DNF_TERMS {
+                    return Err(DnfError::TooLarge);
+                }
+                Ok(lits.into_iter().map(|l| vec![l]).collect())
+            }
+        }
+        Expr::Not(inner) => dnf_rec(inner, names, !negated),
+        Expr::And(items) | Expr::Or(items) => {
+            let conjunctive = matches!(expr, Expr::And(_)) != negated;
+            let mut acc: Option<Dnf> = None;
+            for item in items {
+                let d = dnf_rec(item, names, negated)?;
+                acc = Some(match acc {
+                    None => d,
+                    Some(a) if conjunctive => dnf_and(&a, &d)?,
+                    Some(a) => dnf_or(a, d)?,
+                });
+            }
+            Ok(acc.unwrap_or_default())
+        }
+    }
+}
+
+/// Expands an expression into disjunctive normal form over the detection identifiers `names`:
+/// the condition is true exactly when one of the returned conjunctions is. Bounded by
+/// [`MAX_DNF_TERMS`]; recursion depth is bounded by the parser's [`MAX_DEPTH`].
+pub fn to_dnf(expr: &Expr, names: &[&str]) -> Result<Vec<Vec<Literal>>, DnfError> {
+    let mut d = dnf_rec(expr, names, false)?;
+    d.sort();
+    d.dedup();
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(s: &str) -> Condition {
+        parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    fn show(e: &Expr) -> String {
+        match e {
+            Expr::Ident { name, .. } => name.clone(),
+            Expr::Of { quant, target, .. } => format!(
+                "{}({})",
+                if *quant == Quantifier::All {
+                    "all"
+                } else {
+                    "any"
+                },
+                match target {
+                    OfTarget::Them => "them",
+                    OfTarget::Pattern(p) => p,
+                }
+            ),
+            Expr::Not(i) => format!("!{}", show(i)),
+            Expr::And(v) => format!("[{}]", v.iter().map(show).collect::<Vec<_>>().join(" & ")),
+            Expr::Or(v) => format!("{{{}}}", v.iter().map(show).collect::<Vec<_>>().join(" | ")),
+        }
+    }
+
+    #[test]
+    fn precedence_not_and_or() {
+        let c = ok("a or not b and c");
+        assert_eq!(show(&c.expr), "{a | [!b & c]}");
+        let c = ok("(a or b) and not (c or d)");
+        assert_eq!(show(&c.expr), "[{a | b} & !{c | d}]");
+    }
+
+    #[test]
+    fn quantifiers_and_them() {
+        let c = ok("1 of selection_* and not all of filter_* or any of them");
+        assert_eq!(
+            show(&c.expr),
+            "{[any(selection_*) & !all(filter_*)] | any(them)}"
+        );
+        assert_eq!(show(&ok("all of them").expr), "all(them)");
+        assert_eq!(
+            show(&ok("ALL OF sel* AND NOT keyword").expr),
+            "[all(sel*) & !keyword]"
+        );
+    }
+
+    #[test]
+    fn aggregation_is_split_off() {
+        let c = ok("selection | count(dst_ip) by src_ip > 10");
+        assert_eq!(show(&c.expr), "selection");
+        let agg = c.aggregation.expect("aggregation");
+        assert_eq!(agg.offset, 10);
+        assert_eq!(agg.text, "count(dst_ip) by src_ip > 10");
+    }
+
+    #[test]
+    fn errors_carry_offsets() {
+        let e = parse("selection and").expect_err("dangling and");
+        assert_eq!(e.offset, 13);
+        assert!(e.message.contains("end of condition"), "{}", e.message);
+        let e = parse("(a or b").expect_err("unclosed");
+        assert_eq!(e.offset, 7);
+        assert!(e.message.contains("unclosed"), "{}", e.message);
+        let e = parse("a b").expect_err("missing operator");
+        assert_eq!(e.offset, 2);
+        let e = parse("a )").expect_err("extra paren");
+        assert_eq!(e.offset, 2);
+        assert!(e.message.contains("unbalanced"));
+        let e = parse("2 of sel*").expect_err("bad quantifier");
+        assert_eq!(e.offset, 0);
+        let e = parse("1 of (a)").expect_err("bad of target");
+        assert_eq!(e.offset, 5);
+        assert!(parse("").is_err());
+        assert!(parse("   ").is_err());
+        assert!(parse("()").is_err());
+        assert!(parse("them").is_err());
+        assert!(parse("of x").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let s = format!("{}a{}", "(".repeat(10_000), ")".repeat(10_000));
+        let e = parse(&s).expect_err("too deep");
+        assert!(e.message.contains("nested deeper"), "{}", e.message);
+        let s = "not ".repeat(50_000) + "a";
+        assert!(parse(&s).is_err());
+        let s = format!(
+            "{}a{}",
+            "(".repeat(MAX_DEPTH - 1),
+            ")".repeat(MAX_DEPTH - 1)
+        );
+        assert!(parse(&s).is_ok());
+    }
+
+    #[test]
+    fn long_flat_condition_parses() {
+        let mut s = String::from("a");
+        while s.len() < 100_000 {
+            s.push_str(" and a or not a");
+        }
+        let c = ok(&s);
+        assert!(matches!(c.expr, Expr::Or(ref v) if v.len() > 1000));
+        let names = ["a"];
+        // Far too many terms: bounded, not exploding.
+        let big = (0..20)
+            .map(|_| "(a or a)")
+            .collect::<Vec<_>>()
+            .join(" and ")
+            .to_string();
+        assert_eq!(
+            to_dnf(&ok(&big).expr, &names).map(|d| d.len()),
+            Err(DnfError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn patterns() {
+        assert!(pattern_matches("selection_*", "selection_api"));
+        assert!(pattern_matches("*", "x"));
+        assert!(pattern_matches("a*b*c", "aXbYc"));
+        assert!(!pattern_matches("a*b*c", "aXbY"));
+        assert!(!pattern_matches("sel", "selection"));
+        let names = ["selection", "_hidden", "filter_a"];
+        assert_eq!(
+            of_matches(&OfTarget::Them, &names),
+            vec!["selection", "filter_a"]
+        );
+    }
+
+    #[test]
+    fn dnf_expansion() {
+        let names = ["sel_a", "sel_b", "ctx", "filter_x", "filter_y"];
+        let c = ok("1 of sel_* and not 1 of filter_*");
+        let d = to_dnf(&c.expr, &names).expect("dnf");
+        assert_eq!(d.len(), 2);
+        for conj in &d {
+            assert_eq!(conj.len(), 3, "{conj:?}");
+            assert_eq!(conj.iter().filter(|l| l.negated).count(), 2);
+        }
+        let c = ok("sel_a and not all of filter_*");
+        let d = to_dnf(&c.expr, &names).expect("dnf");
+        assert_eq!(d.len(), 2);
+        let c = ok("not (sel_a or ctx)");
+        let d = to_dnf(&c.expr, &names).expect("dnf");
+        assert_eq!(
+            d,
+            vec![vec![
+                Literal {
+                    ident: 0,
+                    negated: true
+                },
+                Literal {
+                    ident: 2,
+                    negated: true
+                }
+            ]]
+        );
+        assert_eq!(
+            to_dnf(&ok("nope").expr, &names),
+            Err(DnfError::Undefined("nope".into()))
+        );
+        assert_eq!(
+            to_dnf(&ok("1 of zz*").expr, &names),
+            Err(DnfError::Undefined("zz*".into()))
+        );
+    }
+
+    #[test]
+    fn visit_and_negation() {
+        let c = ok("a and not (1 of b* or c)");
+        let mut seen = Vec::new();
+        visit_refs(&c.expr, |e| seen.push(show(e)));
+        assert_eq!(seen, vec!["a", "any(b*)", "c"]);
+        assert!(has_negation(&c.expr));
+        assert!(!has_negation(&ok("a or b").expr));
+    }
+}

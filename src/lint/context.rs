@@ -1,0 +1,414 @@
+//! What a check sees: the file, the document with its detection and parsed conditions, the
+//! matching field profile, and (for repository-wide checks) the index of every document.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Finding, Related};
+use crate::lint::condition::{self, Condition, ConditionError};
+use crate::lint::detection::Detection;
+use crate::lint::document::{DocKind, ParsedFile, SigmaDocument, scalar_offset_pos};
+use crate::lint::engine::LintOptions;
+use crate::lint::profile::Profile;
+use crate::lint::rule::RuleMeta;
+use crate::yaml::{Node, Pos};
+
+/// Builds a finding with the check's default severity.
+pub fn new_finding(meta: &RuleMeta, path: &Path, pos: Pos, message: impl Into<String>) -> Finding {
+    Finding {
+        code: meta.code,
+        name: meta.name,
+        severity: meta.severity,
+        message: message.into(),
+        path: path.to_path_buf(),
+        pos,
+        end: None,
+        doc_index: None,
+        doc_id: None,
+        doc_title: None,
+        help: None,
+        related: Vec::new(),
+    }
+}
+
+/// A file as the file-level checks see it.
+#[derive(Debug)]
+pub struct FileCtx<'a> {
+    /// The file's path as given.
+    pub path: &'a Path,
+    /// Its text.
+    pub text: &'a str,
+    /// The one parse of it.
+    pub parsed: &'a ParsedFile,
+}
+
+impl FileCtx<'_> {
+    /// A finding in this file.
+    pub fn finding(&self, meta: &RuleMeta, pos: Pos, message: impl Into<String>) -> Finding {
+        new_finding(meta, self.path, pos, message)
+    }
+}
+
+/// One condition string of a document and its parse.
+#[derive(Debug)]
+pub struct CondEntry<'a> {
+    /// The scalar node holding the condition.
+    pub node: &'a Node,
+    /// The condition text.
+    pub text: &'a str,
+    /// The parse result.
+    pub parsed: Result<Condition, ConditionError>,
+}
+
+/// A document as the per-document checks see it.
+#[derive(Debug)]
+pub struct DocCtx<'a> {
+    /// The file's path as given.
+    pub path: &'a Path,
+    /// The file's text.
+    pub text: &'a str,
+    /// The document.
+    pub doc: &'a SigmaDocument,
+    /// The detection block (`detection` of a rule, `filter` of a filter), when present.
+    pub detection: Option<Detection<'a>>,
+    /// Every condition string with its parse.
+    pub conditions: Vec<CondEntry<'a>>,
+    /// The field profile of the rule's log source, when it is an API-audit log source.
+    pub profile: Option<&'a Profile>,
+    /// The lint options.
+    pub opts: &'a LintOptions,
+}
+
+impl<'a> DocCtx<'a> {
+    /// Reads the detection block and parses the conditions of `doc`.
+    pub fn new(
+        path: &'a Path,
+        text: &'a str,
+        doc: &'a SigmaDocument,
+        opts: &'a LintOptions,
+    ) -> DocCtx<'a> {
+        let detection = match doc.kind {
+            DocKind::Rule => doc.root.get("detection").map(|n| Detection::read(n, &[])),
+            DocKind::Filter => doc
+                .root
+                .get("filter")
+                .map(|n| Detection::read(n, &["rules"])),
+            _ => None,
+        };
+        let conditions = detection
+            .as_ref()
+            .map(|d| {
+                d.conditions
+                    .iter()
+                    .map(|(node, text)| CondEntry {
+                        node,
+                        text,
+                        parsed: condition::parse(text),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let profile = match doc.kind {
+            DocKind::Rule => opts.profiles.for_logsource(&doc.logsource()),
+            _ => None,
+        };
+        DocCtx {
+            path,
+            text,
+            doc,
+            detection,
+            conditions,
+            profile,
+            opts,
+        }
+    }
+
+    /// A finding in this document, carrying its index, id and title.
+    pub fn finding(&self, meta: &RuleMeta, pos: Pos, message: impl Into<String>) -> Finding {
+        let mut f = new_finding(meta, self.path, pos, message);
+        f.doc_index = Some(self.doc.index);
+        f.doc_id = self.doc.id().map(str::to_owned);
+        f.doc_title = self.doc.title().map(str::to_owned);
+        f
+    }
+
+    /// The file position of byte `offset` inside a condition string.
+    pub fn cond_pos(&self, entry: &CondEntry<'_>, offset: usize) -> Pos {
+        scalar_offset_pos(entry.node, entry.text, offset, self.text)
+    }
+
+    /// Every parsed condition, or `None` when one of them does not parse.
+    pub fn parsed_conditions(&self) -> Option<Vec<&Condition>> {
+        if self.conditions.is_empty() {
+            return None;
+        }
+        self.conditions
+            .iter()
+            .map(|c| c.parsed.as_ref().ok())
+            .collect()
+    }
+
+    /// The document's `status`, lowercased.
+    pub fn status(&self) -> Option<String> {
+        self.doc.status()
+    }
+}
+
+/// A rule's field alias in a correlation rule (`aliases: {ip: {rule_a: sourceIPAddress}}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias {
+    /// The alias name used in `group-by`.
+    pub name: String,
+    /// Rule reference (id or name) → field in that rule's events.
+    pub fields: Vec<(String, String)>,
+}
+
+/// Why a rule can fire on API presence alone (computed per document, reported by API001 after
+/// the repository-wide correlation check).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presence {
+    /// Where to report it.
+    pub pos: Pos,
+    /// The message.
+    pub message: String,
+}
+
+/// What the repository-wide checks need to know about one document.
+#[derive(Debug, Clone)]
+pub struct DocSummary {
+    /// The file's path.
+    pub path: PathBuf,
+    /// 0-based index of the document in its file.
+    pub index: usize,
+    /// The document kind.
+    pub kind: DocKind,
+    /// Where the document starts.
+    pub start: Pos,
+    /// `id` and the position of its value.
+    pub id: Option<(String, Pos)>,
+    /// `name` and its position.
+    pub name: Option<(String, Pos)>,
+    /// `title` and its position.
+    pub title: Option<(String, Pos)>,
+    /// Name of the field profile of its log source.
+    pub profile: Option<String>,
+    /// For correlation rules and filters: the rule references (`rules:`), with positions.
+    pub references: Vec<(String, Pos)>,
+    /// Position of the `correlation`/`filter` key.
+    pub block_pos: Pos,
+    /// For correlation rules: the `group-by` fields with positions.
+    pub group_by: Vec<(String, Pos)>,
+    /// For correlation rules: field aliases.
+    pub aliases: Vec<Alias>,
+    /// For filters: the fields their selections constrain (classified later with the profile
+    /// of each rule the filter applies to).
+    pub filter_fields: Vec<String>,
+    /// For API-audit rules that can fire on API presence alone: why.
+    pub presence: Option<Presence>,
+}
+
+fn str_list(node: Option<&Node>) -> Vec<(String, Pos)> {
+    match node {
+        None => Vec::new(),
+        Some(n) => match n.as_seq() {
+            Some(items) => items
+                .iter()
+                .filter_map(|i| i.scalar_text().map(|t| (t.into_owned(), i.pos())))
+                .filter(|(t, _)| t != "null")
+                .collect(),
+            None => n
+                .as_str()
+                .map(|s| vec![(s.to_owned(), n.pos())])
+                .unwrap_or_default(),
+        },
+    }
+}
+
+impl DocSummary {
+    /// Summarises a document; `presence` comes from the API001 analysis.
+    pub fn new(cx: &DocCtx<'_>, presence: Option<Presence>) -> DocSummary {
+        let doc = cx.doc;
+        let attr = |k: &str| {
+            doc.root
+                .get(k)
+                .and_then(|n| n.as_str().map(|s| (s.to_owned(), n.pos())))
+        };
+        let block_key = match doc.kind {
+            DocKind::Correlation => "correlation",
+            DocKind::Filter => "filter",
+            _ => "",
+        };
+        let block = doc.root.get(block_key);
+        let mut aliases = Vec::new();
+        if let Some(entries) = block.and_then(|b| b.get("aliases")).and_then(Node::as_map) {
+            for (k, v) in entries {
+                let Some(name) = k.scalar_text() else {
+                    continue;
+                };
+                let fields = v
+                    .as_map()
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|(r, f)| {
+                        Some((r.scalar_text()?.into_owned(), f.as_str()?.to_owned()))
+                    })
+                    .collect();
+                aliases.push(Alias {
+                    name: name.into_owned(),
+                    fields,
+                });
+            }
+        }
+        DocSummary {
+            path: cx.path.to_path_buf(),
+            index: doc.index,
+            kind: doc.kind,
+            start: doc.start,
+            id: attr("id"),
+            name: attr("name"),
+            title: attr("title"),
+            profile: cx.profile.map(|p| p.name.clone()),
+            references: str_list(block.and_then(|b| b.get("rules"))),
+            block_pos: doc.key_pos(block_key),
+            group_by: str_list(block.and_then(|b| b.get("group-by"))),
+            aliases,
+            filter_fields: match (doc.kind, &cx.detection) {
+                (DocKind::Filter, Some(det)) => {
+                    let mut fields: Vec<String> = det
+                        .selections
+                        .iter()
+                        .flat_map(|s| s.items())
+                        .filter_map(|i| i.field.map(str::to_owned))
+                        .collect();
+                    fields.sort();
+                    fields.dedup();
+                    fields
+                }
+                _ => Vec::new(),
+            },
+            presence,
+        }
+    }
+
+    /// Whether `reference` (an id or a name in a correlation/filter) names this document.
+    pub fn is_named(&self, reference: &str) -> bool {
+        self.id.as_ref().is_some_and(|(i, _)| i == reference)
+            || self.name.as_ref().is_some_and(|(n, _)| n == reference)
+    }
+
+    /// The field a `group-by` entry stands for in the events of the rule referenced as one of
+    /// `rule_refs` (resolving aliases), or the entry itself.
+    pub fn resolve_group_field<'s>(&'s self, entry: &'s str, rule_refs: &[&str]) -> &'s str {
+        if let Some(alias) = self.aliases.iter().find(|a| a.name == entry)
+            && let Some((_, f)) = alias
+                .fields
+                .iter()
+                .find(|(r, _)| rule_refs.contains(&r.as_str()))
+        {
+            return f;
+        }
+        entry
+    }
+}
+
+/// The repository index the repository-wide checks run over.
+#[derive(Debug)]
+pub struct RepoCtx<'a> {
+    /// Every document of every file, in path order.
+    pub docs: &'a [DocSummary],
+    /// The lint options.
+    pub opts: &'a LintOptions,
+    by_ref: HashMap<&'a str, Vec<usize>>,
+    referrers: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> RepoCtx<'a> {
+    /// Indexes the documents by id and name.
+    pub fn new(docs: &'a [DocSummary], opts: &'a LintOptions) -> RepoCtx<'a> {
+        let mut by_ref: HashMap<&'a str, Vec<usize>> = HashMap::new();
+        for (i, d) in docs.iter().enumerate() {
+            if let Some((id, _)) = &d.id {
+                by_ref.entry(id.as_str()).or_default().push(i);
+            }
+            if let Some((name, _)) = &d.name {
+                let v = by_ref.entry(name.as_str()).or_default();
+                if !v.contains(&i) {
+                    v.push(i);
+                }
+            }
+        }
+        let mut referrers: HashMap<&'a str, Vec<usize>> = HashMap::new();
+        for (i, d) in docs.iter().enumerate() {
+            for (r, _) in &d.references {
+                let v = referrers.entry(r.as_str()).or_default();
+                if v.last() != Some(&i) {
+                    v.push(i);
+                }
+            }
+        }
+        RepoCtx {
+            docs,
+            opts,
+            by_ref,
+            referrers,
+        }
+    }
+
+    /// The documents a reference (id or name) names.
+    pub fn lookup(&self, reference: &str) -> impl Iterator<Item = &'a DocSummary> + '_ {
+        self.by_ref
+            .get(reference)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.docs[i])
+    }
+
+    /// The correlation rules that reference `doc` by id or name.
+    pub fn correlations_of(&self, doc: &DocSummary) -> Vec<&'a DocSummary> {
+        self.referencing(doc, DocKind::Correlation)
+    }
+
+    /// The filters (meta filters) that apply to `doc` by id or name.
+    pub fn filters_of(&self, doc: &DocSummary) -> Vec<&'a DocSummary> {
+        self.referencing(doc, DocKind::Filter)
+    }
+
+    fn referencing(&self, doc: &DocSummary, kind: DocKind) -> Vec<&'a DocSummary> {
+        let mut idx: Vec<usize> = doc
+            .id
+            .iter()
+            .chain(doc.name.iter())
+            .filter_map(|(r, _)| self.referrers.get(r.as_str()))
+            .flatten()
+            .copied()
+            .filter(|&i| self.docs[i].kind == kind)
+            .collect();
+        idx.sort_unstable();
+        idx.dedup();
+        idx.into_iter().map(|i| &self.docs[i]).collect()
+    }
+
+    /// A finding in `doc`.
+    pub fn finding(
+        &self,
+        meta: &RuleMeta,
+        doc: &DocSummary,
+        pos: Pos,
+        message: impl Into<String>,
+    ) -> Finding {
+        let mut f = new_finding(meta, &doc.path, pos, message);
+        f.doc_index = Some(doc.index);
+        f.doc_id = doc.id.as_ref().map(|(i, _)| i.clone());
+        f.doc_title = doc.title.as_ref().map(|(t, _)| t.clone());
+        f
+    }
+
+    /// A related location in `doc`.
+    pub fn related(doc: &DocSummary, pos: Pos, message: impl Into<String>) -> Related {
+        Related {
+            path: doc.path.clone(),
+            pos,
+            message: message.into(),
+        }
+    }
+}

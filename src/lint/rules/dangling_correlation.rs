@@ -1,0 +1,49 @@
+//! SIG011: a correlation rule references a rule that is not in the repository.
+
+use crate::declare_rule;
+use crate::diagnostic::{Finding, Severity};
+use crate::lint::context::RepoCtx;
+use crate::lint::document::DocKind;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags each entry of a correlation rule's `rules` that matches the `id` or `name` of no
+    /// document in the linted files.
+    ///
+    /// ## Why is this bad?
+    /// The correlation can never be converted: backends need the referenced rules. The usual
+    /// causes are a renamed or deleted base rule, or a typo in the name.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// correlation:
+    ///     type: event_count
+    ///     rules: [console_logins]     # the base rule is named console_login
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    ///     rules: [console_login]
+    /// ```
+    pub struct DanglingCorrelation {
+        code: "SIG011",
+        name: "dangling-correlation",
+        severity: Severity::Error,
+        summary: "correlation rule references a rule that is not in the repository",
+    }
+}
+
+pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
+    for corr in cx.docs.iter().filter(|d| d.kind == DocKind::Correlation) {
+        for (r, pos) in &corr.references {
+            if cx.lookup(r).next().is_none() {
+                out.push(cx.finding(
+                    &DanglingCorrelation::META,
+                    corr,
+                    *pos,
+                    format!("correlation references `{r}`, which no linted rule has as id or name"),
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! SIG004: two documents share an id.
+
+use std::collections::BTreeMap;
+
+use crate::declare_rule;
+use crate::diagnostic::{Finding, Severity};
+use crate::lint::context::{DocSummary, RepoCtx};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags documents (rules, correlation rules, filters) anywhere in the linted set that
+    /// share an `id`. Every occurrence is reported, each pointing at the others.
+    ///
+    /// ## Why is this bad?
+    /// References by id become ambiguous: a correlation rule or filter may bind to the wrong
+    /// rule, and deployments overwrite one rule with another. Duplicates usually come from
+    /// copying a rule as a template and forgetting to generate a new id.
+    ///
+    /// ## Example
+    /// Two files both containing `id: 0f4c2b8e-5f7a-4d0a-9a43-3b1f1f6d2c11`.
+    ///
+    /// ## Use instead
+    /// Give the copy a fresh UUID.
+    pub struct DuplicateId {
+        code: "SIG004",
+        name: "duplicate-id",
+        severity: Severity::Error,
+        summary: "two documents share an id",
+    }
+}
+
+pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
+    let mut by_id: BTreeMap<String, Vec<&DocSummary>> = BTreeMap::new();
+    for d in cx.docs {
+        if let Some((id, _)) = &d.id {
+            by_id.entry(id.to_ascii_lowercase()).or_default().push(d);
+        }
+    }
+    for docs in by_id.values().filter(|v| v.len() > 1) {
+        for (i, d) in docs.iter().enumerate() {
+            let Some((id, pos)) = &d.id else { continue };
+            let mut f = cx.finding(
+                &DuplicateId::META,
+                d,
+                *pos,
+                format!("id `{id}` is used by {} documents", docs.len()),
+            );
+            for (j, other) in docs.iter().enumerate() {
+                if i != j {
+                    let opos = other.id.as_ref().map_or(other.start, |(_, p)| *p);
+                    f.related
+                        .push(RepoCtx::related(other, opos, "the same id is used here"));
+                }
+            }
+            f.help = Some("give one of the documents a new UUID".to_owned());
+            out.push(f);
+        }
+    }
+}

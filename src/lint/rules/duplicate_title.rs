@@ -1,0 +1,61 @@
+//! SIG016: two rules share a title.
+
+use std::collections::BTreeMap;
+
+use crate::declare_rule;
+use crate::diagnostic::{Finding, Severity};
+use crate::lint::context::{DocSummary, RepoCtx};
+use crate::lint::document::DocKind;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags detection rules in the linted set that share a `title` (compared
+    /// case-insensitively, surrounding whitespace ignored). Every occurrence is reported, each
+    /// pointing at the others.
+    ///
+    /// ## Why is this bad?
+    /// Alerts are named after the title: two rules with the same title produce alerts analysts
+    /// cannot tell apart, and one is usually a forgotten copy of the other.
+    ///
+    /// ## Example
+    /// Two files both titled `AWS Access Key Created`.
+    ///
+    /// ## Use instead
+    /// Make each title say what is specific to its rule, or delete the copy.
+    pub struct DuplicateTitle {
+        code: "SIG016",
+        name: "duplicate-title",
+        severity: Severity::Warning,
+        summary: "two rules share a title",
+    }
+}
+
+pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
+    let mut by_title: BTreeMap<String, Vec<&DocSummary>> = BTreeMap::new();
+    for d in cx.docs.iter().filter(|d| d.kind == DocKind::Rule) {
+        if let Some((t, _)) = &d.title {
+            by_title.entry(t.trim().to_lowercase()).or_default().push(d);
+        }
+    }
+    for docs in by_title.values().filter(|v| v.len() > 1) {
+        for (i, d) in docs.iter().enumerate() {
+            let Some((title, pos)) = &d.title else {
+                continue;
+            };
+            let mut f = cx.finding(
+                &DuplicateTitle::META,
+                d,
+                *pos,
+                format!("title `{title}` is used by {} rules", docs.len()),
+            );
+            for (j, other) in docs.iter().enumerate() {
+                if i != j {
+                    let opos = other.title.as_ref().map_or(other.start, |(_, p)| *p);
+                    f.related
+                        .push(RepoCtx::related(other, opos, "the same title is used here"));
+                }
+            }
+            out.push(f);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! SIG017: a detection item Sigma cannot evaluate.
+
+use crate::declare_rule;
+use crate::diagnostic::{Finding, Severity};
+use crate::lint::context::DocCtx;
+use crate::yaml::Value;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags detection items that have no meaning in Sigma: a field whose value is a mapping,
+    /// a list nested in a list, an empty selection or empty value list, `exists` with a value
+    /// other than `true`/`false`, a numeric comparison (`gt`, `gte`, `lt`, `lte`) with a
+    /// non-numeric value, and `base64offset` without `contains`.
+    ///
+    /// ## Why is this bad?
+    /// Backends reject these items or, worse, convert them into something that never (or
+    /// always) matches.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// selection:
+    ///     requestParameters:
+    ///         userName: admin
+    ///     errorCode|exists: 'yes'
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// selection:
+    ///     requestParameters.userName: admin
+    ///     errorCode|exists: true
+    /// ```
+    pub struct InvalidDetectionItem {
+        code: "SIG017",
+        name: "invalid-detection-item",
+        severity: Severity::Error,
+        summary: "detection item Sigma cannot evaluate",
+    }
+}
+
+pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
+    let Some(det) = &cx.detection else { return };
+    for p in &det.problems {
+        out.push(cx.finding(&InvalidDetectionItem::META, p.node.pos(), p.message.clone()));
+    }
+    for sel in &det.selections {
+        let empty = match &sel.node.value {
+            Value::Map(m) => m.is_empty(),
+            Value::Seq(s) => s.is_empty(),
+            Value::Null => true,
+            _ => false,
+        };
+        if empty {
+            out.push(cx.finding(
+                &InvalidDetectionItem::META,
+                sel.key.pos(),
+                format!("selection `{}` is empty", sel.name),
+            ));
+            continue;
+        }
+        for item in sel.items() {
+            let Some(key) = item.key else { continue };
+            let name = key.scalar_text().unwrap_or_default();
+            if matches!(&item.node.value, Value::Seq(s) if s.is_empty()) {
+                out.push(cx.finding(
+                    &InvalidDetectionItem::META,
+                    item.node.pos(),
+                    format!("`{name}` has an empty value list"),
+                ));
+            }
+            if item.has_modifier("exists")
+                && item
+                    .values
+                    .iter()
+                    .any(|v| !matches!(v.value, Value::Bool(_)))
+            {
+                out.push(cx.finding(
+                    &InvalidDetectionItem::META,
+                    item.node.pos(),
+                    format!("`{name}` needs `true` or `false`"),
+                ));
+            }
+            if ["gt", "gte", "lt", "lte"]
+                .iter()
+                .any(|m| item.has_modifier(m))
+                && item
+                    .values
+                    .iter()
+                    .any(|v| !matches!(v.value, Value::Int(_) | Value::Float(_)))
+            {
+                out.push(cx.finding(
+                    &InvalidDetectionItem::META,
+                    item.node.pos(),
+                    format!("`{name}` compares numbers but has a non-numeric value"),
+                ));
+            }
+            if item.has_modifier("base64offset") && !item.has_modifier("contains") {
+                out.push(cx.finding(
+                    &InvalidDetectionItem::META,
+                    key.pos(),
+                    format!("`{name}`: `base64offset` only works with `contains`"),
+                ));
+            }
+        }
+    }
+}

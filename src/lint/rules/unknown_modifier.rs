@@ -1,0 +1,114 @@
+//! SIG008: a value modifier Sigma does not define.
+
+use crate::declare_rule;
+use crate::diagnostic::{Finding, Severity};
+use crate::lint::context::DocCtx;
+use crate::lint::detection::{MODIFIERS, REGEX_FLAGS, is_known_modifier};
+use crate::yaml::Pos;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a value modifier (`field|modifier`) that is not one of Sigma's: `contains`,
+    /// `startswith`, `endswith`, `all`, `cased`, `base64`, `base64offset`, `utf16le`,
+    /// `utf16be`, `utf16`, `wide`, `windash`, `re` (with its flags `i`, `m`, `s` and their long
+    /// forms), `cidr`, `exists`, `fieldref`, `expand`, `gt`, `gte`, `lt`, `lte`, `neq`,
+    /// `minute`, `hour`, `day`, `week`, `month`, `year`. Regex flags used without `re` are
+    /// flagged too. Modifiers are case-sensitive.
+    ///
+    /// ## Why is this bad?
+    /// Backends reject unknown modifiers, so the rule is not deployed; a typo such as
+    /// `endwith` can also turn into an exact-match on a field name containing a pipe.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// selection:
+    ///     Image|endwith: '\whoami.exe'
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// selection:
+    ///     Image|endswith: '\whoami.exe'
+    /// ```
+    pub struct UnknownModifier {
+        code: "SIG008",
+        name: "unknown-modifier",
+        severity: Severity::Error,
+        summary: "value modifier Sigma does not define",
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The closest known modifier, when it is a likely typo.
+fn suggestion(m: &str) -> Option<&'static str> {
+    let lower = m.to_ascii_lowercase();
+    MODIFIERS
+        .iter()
+        .copied()
+        .filter(|k| k.len() > 2)
+        .map(|k| (edit_distance(&lower, k), k))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, k)| k)
+}
+
+pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
+    let Some(det) = &cx.detection else { return };
+    for item in det.selections.iter().flat_map(|s| s.items()) {
+        let Some(key) = item.key else { continue };
+        let has_re = item.has_modifier("re");
+        for m in &item.modifiers {
+            let pos = Pos::new(
+                key.pos().line,
+                key.pos().col
+                    + u32::from(key.style == crate::yaml::Style::Quoted)
+                    + u32::try_from(m.offset).unwrap_or(0),
+            );
+            if !is_known_modifier(m.name) {
+                let mut msg = if m.name.is_empty() {
+                    "empty modifier (`||` or a trailing `|`)".to_owned()
+                } else {
+                    format!("unknown modifier `{}`", m.name)
+                };
+                if let Some(s) = suggestion(m.name) {
+                    msg.push_str(&format!("; did you mean `{s}`?"));
+                }
+                out.push(cx.finding(&UnknownModifier::META, pos, msg));
+            } else if REGEX_FLAGS.contains(&m.name) && !has_re {
+                out.push(cx.finding(
+                    &UnknownModifier::META,
+                    pos,
+                    format!(
+                        "modifier `{}` is a regex flag and needs `re` before it",
+                        m.name
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggestion("endwith"), Some("endswith"));
+        assert_eq!(suggestion("Contains"), Some("contains"));
+        assert_eq!(suggestion("zzzzzzzz"), None);
+    }
+}

@@ -1,0 +1,47 @@
+//! SIG001: the file is not valid YAML.
+
+use crate::declare_rule;
+use crate::diagnostic::{Finding, Severity};
+use crate::lint::context::FileCtx;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a file that is not valid YAML, or that breaks one of the loader's limits (nesting
+    /// depth, node count, alias expansion), at the line and column the parser reports.
+    /// Documents of a multi-document file that end before the error are still linted.
+    ///
+    /// ## Why is this bad?
+    /// No Sigma tool can read the rule: it is silently missing from every backend conversion.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// detection:
+    ///     selection:
+    ///         eventName: [CreateUser, DeleteUser
+    ///     condition: selection
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// detection:
+    ///     selection:
+    ///         eventName: [CreateUser, DeleteUser]
+    ///     condition: selection
+    /// ```
+    pub struct YamlSyntax {
+        code: "SIG001",
+        name: "yaml-syntax",
+        severity: Severity::Error,
+        summary: "file is not valid YAML",
+    }
+}
+
+pub(crate) fn check(cx: &FileCtx<'_>, out: &mut Vec<Finding>) {
+    if let Some(e) = &cx.parsed.error {
+        out.push(cx.finding(
+            &YamlSyntax::META,
+            e.pos,
+            format!("invalid YAML: {}", e.message),
+        ));
+    }
+}

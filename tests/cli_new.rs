@@ -1,0 +1,292 @@
+//! CLI tests of `sigsmith new`, `strategies` and `show`, running the built binary.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::SystemTime;
+
+fn run(args: &[&str]) -> Output {
+    Command::new(common::bin())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run sigsmith")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Every file under `dir` with its bytes and modification time.
+fn tree(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, SystemTime)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let meta = std::fs::metadata(&p).expect("metadata");
+                let rel = p.strip_prefix(dir).expect("prefix").to_path_buf();
+                out.insert(
+                    rel,
+                    (
+                        std::fs::read(&p).expect("read"),
+                        meta.modified().expect("mtime"),
+                    ),
+                );
+            }
+        }
+    }
+    out
+}
+
+const DATE: &str = "2025-01-01";
+
+#[test]
+fn new_all_writes_every_family_refuses_overwrite_and_force_is_byte_identical() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("drafts");
+    let out_s = out.to_str().expect("utf-8 path");
+    let o = run(&["new", "--all", "--out", out_s, "--date", DATE]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let first = tree(&out);
+    assert!(first.len() >= 10, "{} files", first.len());
+    let families: std::collections::BTreeSet<String> = first
+        .keys()
+        .map(|p| {
+            p.components()
+                .next()
+                .expect("family")
+                .as_os_str()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(
+        families.into_iter().collect::<Vec<_>>(),
+        ["cloud-api-audit", "ics-api-execution", "mobile-api-calls"]
+    );
+    for p in first.keys() {
+        let name = p.file_name().expect("name").to_string_lossy();
+        assert!(name.ends_with(".yml"), "{name}");
+        assert!(
+            name.trim_end_matches(".yml")
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+            "{name} is not snake_case"
+        );
+        assert!(
+            stdout(&o).contains(&format!("wrote {}", out.join(p).display())),
+            "{}",
+            stdout(&o)
+        );
+    }
+    // No temporary files left behind.
+    assert!(
+        first
+            .keys()
+            .all(|p| !p.to_string_lossy().contains(".sigsmith-"))
+    );
+
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let again = run(&["new", "--all", "--out", out_s, "--date", DATE]);
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    let err = stderr(&again);
+    assert!(err.contains("--force"), "{err}");
+    assert!(err.contains("det0078_aws_cloudtrail.yml"), "{err}");
+    assert_eq!(
+        tree(&out),
+        first,
+        "refused run changed nothing (bytes and mtimes)"
+    );
+
+    // Only one file missing: still all-or-nothing.
+    let victim = out.join("cloud-api-audit").join("det0078_gcp_audit.yml");
+    std::fs::remove_file(&victim).expect("remove");
+    let partial = run(&["new", "--all", "--out", out_s, "--date", DATE]);
+    assert_eq!(partial.status.code(), Some(2));
+    assert!(!victim.exists(), "nothing written when some files exist");
+
+    let forced = run(&["new", "--all", "--out", out_s, "--date", DATE, "--force"]);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    let second = tree(&out);
+    assert_eq!(
+        second.keys().collect::<Vec<_>>(),
+        first.keys().collect::<Vec<_>>()
+    );
+    for (p, (bytes, _)) in &second {
+        assert_eq!(bytes, &first[p].0, "{} differs after --force", p.display());
+    }
+}
+
+#[test]
+fn unknown_strategy_or_target_exits_2_with_valid_names() {
+    let o = run(&["new", "DET9999"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("DET9999"), "{err}");
+    assert!(err.contains("DC0112, DET0078, DET0742"), "{err}");
+
+    let o = run(&["new", "DET0742", "--target", "aws-cloudtrail"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("DET0742/ics-control-api-audit"), "{err}");
+    assert!(err.contains("DET0742/ot-network-protocol"), "{err}");
+    assert!(o.stdout.is_empty());
+
+    let o = run(&["show", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("DC0112, DET0078, DET0742"));
+}
+
+#[test]
+fn stdout_mode_separates_documents() {
+    let o = run(&["new", "dc0112", "--date", DATE]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let stream = sigsmith::yaml::parse(&text);
+    assert!(stream.error.is_none(), "{:?}", stream.error);
+    assert_eq!(stream.documents.len(), 2, "android and ios drafts");
+    assert_eq!(text.matches("\n---\n").count(), 1);
+
+    // Rule + companion correlation for one cloud target.
+    let o = run(&[
+        "new",
+        "DET0078",
+        "--target",
+        "okta-system-log",
+        "--date",
+        DATE,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stream = sigsmith::yaml::parse(&stdout(&o));
+    assert_eq!(stream.documents.len(), 2);
+    assert!(stream.documents[1].root.get("correlation").is_some());
+
+    // Without --date: today.
+    let o = run(&["new", "DC0112", "--target", "ios-app-api-calls"]);
+    let today = jiff::Zoned::now().date().to_string();
+    assert!(
+        stdout(&o).contains(&format!("date: '{today}'")),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn templates_dir_overrides_by_name() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let builtin = std::fs::read_to_string(
+        common::repo_root().join("rule-templates/ics-api-execution.yml.j2"),
+    )
+    .expect("read built-in");
+    std::fs::write(
+        tmp.path().join("ics-api-execution.yml.j2"),
+        builtin.replace(
+            "level: {{ rule.level }}",
+            "level: low\nx_site: {{ target.name }}",
+        ),
+    )
+    .expect("write");
+    let dir = tmp.path().to_str().expect("utf-8");
+    let o = run(&["new", "DET0742", "--templates", dir, "--date", DATE]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("x_site: ics-control-api-audit\n"));
+    assert!(stdout(&o).contains("level: low\n"));
+
+    std::fs::write(
+        tmp.path().join("ics-api-execution.yml.j2"),
+        "title: {{ rule.title }}\n{% for x in rule.nothing %}{% endfor %}\n",
+    )
+    .expect("write");
+    let out = tmp.path().join("out");
+    let o = run(&[
+        "new",
+        "DET0742",
+        "--templates",
+        dir,
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("ics-api-execution.yml.j2 line 2"), "{err}");
+    assert!(!out.exists(), "nothing written on a template error");
+}
+
+#[test]
+fn example_values_leave_no_placeholder() {
+    let o = run(&["new", "--all", "--example-values", "--date", DATE]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(!text.contains("<<"), "placeholder left");
+    assert!(
+        text.contains("sourceIPAddress|cidr:"),
+        "cidr restored with real networks"
+    );
+    assert!(text.contains("- '10.20.0.0/16'"));
+    let plain = stdout(&run(&["new", "--all", "--date", DATE]));
+    assert!(plain.contains("'<<baseline:approved_automation_principals>>'"));
+}
+
+#[test]
+fn strategies_and_show_list_targets() {
+    let o = run(&["strategies"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    for id in [
+        "DC0112",
+        "DET0078",
+        "DET0742",
+        "aws-cloudtrail",
+        "ot-network-protocol",
+    ] {
+        assert!(text.contains(id), "{id}: {text}");
+    }
+    let o = run(&["strategies", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["strategies"].as_array().expect("array").len(), 3);
+    assert_eq!(v["strategies"][1]["targets"][0]["name"], "aws-cloudtrail");
+
+    let o = run(&["show", "det0078"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    for needle in [
+        "DET0078-V01",
+        "<<baseline:approved_automation_principals>>",
+        "identity",
+        "Cloud provider API audit logs",
+        "correlation: value_count of eventName",
+    ] {
+        assert!(text.contains(needle), "{needle}");
+    }
+    let o = run(&["show", "DET0742", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["strategy"]["id"], "DET0742");
+    assert_eq!(
+        v["strategy"]["targets"][0]["baselines"][0]["placeholder"],
+        "<<baseline:approved_engineering_workstations>>"
+    );
+}
+
+#[test]
+fn help_has_examples() {
+    for cmd in ["new", "strategies", "show"] {
+        let o = run(&[cmd, "--help"]);
+        assert!(o.status.success());
+        assert!(stdout(&o).contains("Examples:"), "{cmd}");
+    }
+    let o = run(&["new"]);
+    assert_eq!(o.status.code(), Some(2), "an id or --all is required");
+    let o = run(&["new", "--all", "--date", "2025-13-01"]);
+    assert_eq!(o.status.code(), Some(2));
+}
