@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::{AttackData, Domain, Status};
+use crate::lint::engine::{AttackIndex, TechniqueStatus};
 
 /// What the loaded ATT&CK data says about one tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +139,26 @@ impl AttackData {
     }
 }
 
+/// The linter's hook (SIG010 with `--attack`): `Arc::new(data)` goes into
+/// `LintOptions::attack`.
+impl AttackIndex for AttackData {
+    fn technique(&self, id: &str) -> TechniqueStatus {
+        match self.check_tag(&format!("attack.{id}")) {
+            TagVerdict::Ok | TagVerdict::NotChecked => TechniqueStatus::Active,
+            TagVerdict::Unknown { .. } => TechniqueStatus::Unknown,
+            TagVerdict::Deprecated => TechniqueStatus::Deprecated,
+            TagVerdict::Revoked { by, .. } => TechniqueStatus::Revoked {
+                replacement: by.map(|b| b.trim_start_matches("attack.").to_ascii_uppercase()),
+            },
+        }
+    }
+
+    fn is_tactic(&self, short_name: &str) -> bool {
+        self.tactic(short_name)
+            .is_some_and(|t| t.status.is_active())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -195,6 +216,23 @@ mod tests {
             d.check_tag("attack.exfiltration"),
             TagVerdict::Unknown { suggestion: None }
         );
+    }
+
+    #[test]
+    fn lint_hook_reports_status_and_replacement() {
+        let d = mini();
+        let index: &dyn AttackIndex = &d;
+        assert_eq!(index.technique("T1517"), TechniqueStatus::Active);
+        assert_eq!(
+            index.technique("T1412"),
+            TechniqueStatus::Revoked {
+                replacement: Some("T1517".into())
+            }
+        );
+        assert_eq!(index.technique("T1517.001"), TechniqueStatus::Deprecated);
+        assert_eq!(index.technique("T0001"), TechniqueStatus::Unknown);
+        assert!(index.is_tactic("collection"));
+        assert!(!index.is_tactic("execution"));
     }
 
     #[test]
