@@ -301,6 +301,31 @@ pub fn merge(curated: &Strategy, imported: &Strategy, source: &DetectionStrategy
     out
 }
 
+/// Whether a target still holds `<<todo:...>>` placeholders (logsource, selection, watchlists).
+pub fn has_todo(t: &Target) -> bool {
+    let ls = &t.logsource;
+    let in_selections = |sels: &[Selection]| {
+        sels.iter()
+            .flat_map(|s| &s.matches)
+            .any(|m| m.field.contains("<<todo:") || m.values.iter().any(|v| v.contains("<<todo:")))
+    };
+    [&ls.category, &ls.product, &ls.service]
+        .into_iter()
+        .flatten()
+        .any(|v| v.contains("<<todo:"))
+        || in_selections(&t.api)
+        || t.context_constraint
+            .as_ref()
+            .is_some_and(|c| in_selections(&c.any_of))
+}
+
+/// Drops the (strategy, target) pairs whose target has todo placeholders; returns how many.
+pub fn without_todo(pairs: &mut Vec<(&Strategy, &Target)>) -> usize {
+    let before = pairs.len();
+    pairs.retain(|(_, t)| !has_todo(t));
+    before - pairs.len()
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /// Log source references of one analytic that map to the same Sigma logsource.

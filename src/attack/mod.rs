@@ -15,6 +15,7 @@
 
 mod args;
 pub mod convert;
+pub mod describe;
 mod filter;
 pub mod logsources;
 mod model;
@@ -24,8 +25,8 @@ mod tags;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-pub use args::AttackArgs;
-pub use filter::StrategyFilter;
+pub use args::{AttackArgs, AttackCatalog};
+pub use filter::{FilterArgs, StrategyFilter};
 pub use model::{
     Analytic, BundleInfo, DataComponent, DetectionStrategy, Domain, LogSourceRef, MutableElement,
     Skipped, Status, Tactic, Technique,
