@@ -374,9 +374,22 @@ fn analytic_targets(
             own.join(", ")
         }
     };
-    let mut out = Vec::new();
-    for g in &groups {
-        out.push(mapped_target(table, a, g, &platform));
+    let mut out: Vec<Target> = groups
+        .iter()
+        .map(|g| mapped_target(table, a, g, &platform))
+        .collect();
+    // One reference can map to several logsources (Sysmon 3 and 22): name them in the titles.
+    let titles: Vec<String> = out.iter().map(|t| t.title.clone()).collect();
+    for t in &mut out {
+        if titles.iter().filter(|x| **x == t.title).count() > 1 {
+            let ls = &t.logsource;
+            let parts: Vec<&str> = [&ls.product, &ls.service, &ls.category]
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
+                .collect();
+            t.title = format!("{} as {}", t.title, parts.join(" "));
+        }
     }
     if !unmapped.is_empty() || a.log_sources.is_empty() {
         let names: Vec<&LogSourceRef> = unmapped;
@@ -1113,7 +1126,7 @@ fn is_watchlist(m: &MutableElement) -> bool {
     });
     let watch = WATCH.get_or_init(|| {
         Regex::new(
-            r"(?i)^\s*(restrict|limit|focus|scope|monitor|watch|flag|alert)\b|\b(suspicious|high[- ]risk|sensitive|rare|unusual|malicious|block ?list|deny ?list)\b",
+            r"(?i)^\s*(restrict|limit|focus|scope|monitor|watch|flag|alert)\b|\b(suspicious|high[- ]risk|sensitive|rare|unusual|unexpected|unknown|anomalous|malicious|block ?list|deny ?list)\b",
         )
         .expect("static regex is valid")
     });

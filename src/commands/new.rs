@@ -130,15 +130,21 @@ pub fn select<'a>(
         .collect())
 }
 
-/// Renders and validates every selected draft (nothing is written).
+/// Renders and validates every selected draft (nothing is written), in parallel; the drafts
+/// keep the order of `pairs`, and the first failing pair in that order is the error reported.
 pub fn render_all(
     renderer: &Renderer,
     pairs: &[(&Strategy, &Target)],
     options: &Options,
 ) -> anyhow::Result<Vec<Draft>> {
-    pairs
-        .iter()
-        .map(|(s, t)| renderer.render(s, t, options).map_err(anyhow::Error::from))
+    use rayon::prelude::*;
+    let rendered: Vec<Result<Draft, _>> = pairs
+        .par_iter()
+        .map(|(s, t)| renderer.render(s, t, options))
+        .collect();
+    rendered
+        .into_iter()
+        .map(|r| r.map_err(anyhow::Error::from))
         .collect()
 }
 

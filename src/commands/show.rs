@@ -150,6 +150,12 @@ pub fn to_text(s: &Strategy) -> String {
                 );
             }
         }
+        if !t.prompts.is_empty() {
+            let _ = writeln!(o, "  validation prompts of this target:");
+            for p in &t.prompts {
+                let _ = writeln!(o, "    {}  {}", p.id, p.question);
+            }
+        }
         if let Some(c) = &t.correlation {
             let _ = writeln!(
                 o,
