@@ -322,7 +322,8 @@ fn render_imported(data: &AttackData, id: &str, filter: impl Fn(&str) -> bool) -
 fn snapshots_of_imported_strategies() {
     let Some((ics, ent)) = bundles() else { return };
     let data = load(&[&ics, &ent]);
-    let cases: [(&str, &str, fn(&str) -> bool); 4] = [
+    type Case = (&'static str, &'static str, fn(&str) -> bool);
+    let cases: [Case; 4] = [
         // from the data alone (without the curated entries)
         ("DET0742", "imported_DET0742", |_| true),
         ("DET0078", "imported_DET0078", |_| true),
