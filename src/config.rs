@@ -70,6 +70,10 @@ pub struct ConfigFile {
     /// profile replaces it.
     #[serde(default)]
     pub profiles: Vec<Profile>,
+    /// MITRE ATT&CK STIX bundles (paths relative to this file) that `sigsmith lint` uses to
+    /// check that `attack.tNNNN` tags name current techniques; `--attack` adds to them.
+    #[serde(default)]
+    pub attack: Vec<PathBuf>,
 }
 
 /// Settings of one check (`[rules.API001]`).

@@ -116,6 +116,38 @@ fn github_annotations_snapshot() {
 }
 
 #[test]
+fn gitlab_code_quality_snapshot() {
+    let (code, stdout) = lint("gitlab");
+    assert_eq!(code, 1);
+    let issues: serde_json::Value = serde_json::from_str(&stdout).expect("json array");
+    let issues = issues.as_array().expect("array");
+    assert!(!issues.is_empty());
+    let mut fingerprints = std::collections::HashSet::new();
+    for i in issues {
+        for key in ["description", "check_name", "fingerprint", "severity"] {
+            assert!(i[key].is_string(), "{key} missing in {i}");
+        }
+        assert!(i["location"]["path"].is_string(), "{i}");
+        assert!(
+            i["location"]["lines"]["begin"]
+                .as_u64()
+                .is_some_and(|l| l >= 1),
+            "{i}"
+        );
+        assert!(
+            ["info", "minor", "major", "critical", "blocker"]
+                .contains(&i["severity"].as_str().unwrap_or("")),
+            "{i}"
+        );
+        assert!(
+            fingerprints.insert(i["fingerprint"].as_str().unwrap_or("").to_owned()),
+            "duplicate fingerprint {i}"
+        );
+    }
+    settings().bind(|| insta::assert_snapshot!("lint_repo_gitlab", stdout));
+}
+
+#[test]
 fn lint_report_schema_is_current() {
     let path = common::repo_root().join("schemas/lint-report.schema.json");
     let generated = sigsmith::output::json::json_schema();

@@ -79,6 +79,20 @@ pub struct LintArgs {
     /// against the whole repository.
     #[arg(long, value_name = "REV")]
     pub changed_since: Option<String>,
+    /// MITRE ATT&CK STIX bundle (repeatable; env SIGSMITH_ATTACK, comma-separated; also `attack`
+    /// in sigsmith.toml): SIG010 then also checks that technique tags exist and are neither
+    /// revoked nor deprecated, and that tactic tags are real tactic short names.
+    #[arg(
+        long = "attack",
+        value_name = "FILE",
+        env = "SIGSMITH_ATTACK",
+        value_delimiter = ','
+    )]
+    pub attack: Vec<PathBuf>,
+    /// Read and parse every file but run no check (the benchmark's floor); prints the counts on
+    /// standard error.
+    #[arg(long, hide = true)]
+    pub parse_only: bool,
 }
 
 /// The result of linting, before rendering.
@@ -132,11 +146,25 @@ pub fn lint(args: &LintArgs, cwd: &Path) -> anyhow::Result<(Outcome, Vec<SourceF
     let discovery = discover::discover_in(cwd, &paths, &excludes, &mut io::stdin().lock())?;
     let mut profiles = ProfileSet::builtin();
     profiles.extend(config.file.profiles.clone());
-    let opts = LintOptions {
-        profiles,
-        ..LintOptions::default()
+    let mut bundles: Vec<PathBuf> = config
+        .file
+        .attack
+        .iter()
+        .map(|p| config.root.join(p))
+        .collect();
+    bundles.extend(args.attack.iter().map(|p| cwd.join(p)));
+    let attack = if bundles.is_empty() {
+        None
+    } else {
+        let data = crate::attack::load(&bundles, crate::attack::LoadOptions::default())?;
+        Some(std::sync::Arc::new(data) as std::sync::Arc<dyn crate::lint::engine::AttackIndex>)
     };
-    let engine = lint_sources(&discovery.sources, &opts);
+    let opts = LintOptions { profiles, attack };
+    let engine = if args.parse_only {
+        parse_only(&discovery.sources)
+    } else {
+        lint_sources(&discovery.sources, &opts)
+    };
 
     let files = discovery.sources.len() + discovery.problems.len();
     let mut findings = discovery.problems;
@@ -174,6 +202,21 @@ pub fn lint(args: &LintArgs, cwd: &Path) -> anyhow::Result<(Outcome, Vec<SourceF
         },
         discovery.sources,
     ))
+}
+
+/// `--parse-only`: parses every file in parallel (as the engine does) and counts documents,
+/// running no check; the floor the benchmark compares `lint` with.
+fn parse_only(sources: &[SourceFile]) -> crate::lint::engine::LintOutput {
+    use rayon::prelude::*;
+    let documents = sources
+        .par_iter()
+        .map(|s| crate::yaml::parse(&s.text).documents.len())
+        .sum();
+    crate::lint::engine::LintOutput {
+        findings: Vec::new(),
+        files: sources.len(),
+        documents,
+    }
 }
 
 /// Keeps the findings `--changed-since` reports: those in changed files (standard input counts

@@ -4,6 +4,7 @@
 //! by path, line, column and code, the source texts (for snippets) and the [`Summary`].
 
 pub mod github;
+pub mod gitlab;
 pub mod json;
 pub mod sarif;
 pub mod text;
@@ -29,6 +30,8 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (`::error file=…::message`).
     Github,
+    /// GitLab Code Quality report (JSON array for merge-request widgets).
+    Gitlab,
 }
 
 /// Counts over one run.
@@ -111,6 +114,7 @@ pub fn write(
         Format::Json => json::write(report, out),
         Format::Sarif => sarif::write(report, out),
         Format::Github => github::write(report, out),
+        Format::Gitlab => gitlab::write(report, out),
     }
 }
 
