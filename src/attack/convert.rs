@@ -1548,4 +1548,72 @@ mod tests {
                 .is_some_and(|n| n.starts_with("Parents that rarely spawn shells."))
         );
     }
+
+    #[test]
+    fn unmapped_strategy_renders_a_valid_generic_draft() {
+        let mut loader = super::super::Loader::new(super::super::LoadOptions::default());
+        loader
+            .add_bytes(
+                include_bytes!("../../tests/fixtures/attack/mini-mobile-bundle.json"),
+                std::path::Path::new("mini-mobile-bundle.json"),
+            )
+            .expect("fixture loads");
+        let data = loader.finish();
+        let s = data.strategy("DET9001").expect("active strategy");
+        let strategy = convert(&data, LogsourceTable::builtin(), s);
+        assert_eq!(
+            crate::strategy::check_strategy(&strategy),
+            Vec::<String>::new()
+        );
+        assert_eq!(strategy.family, Family::Generic);
+        assert_eq!(strategy.tags(), ["attack.collection", "attack.t1517"]);
+        let renderer = crate::scaffold::Renderer::new(None).expect("renderer");
+        let t = &strategy.targets[0];
+        assert_eq!(t.logsource.product.as_deref(), Some(TODO_LOGSOURCE));
+        assert!(has_todo(t));
+        let draft = renderer
+            .render(&strategy, t, &crate::scaffold::Options::default())
+            .expect("renders and validates");
+        assert_eq!(draft.template, "generic.yml.j2");
+        assert!(draft.text.contains("    product: '<<todo:logsource>>'\n"));
+        assert!(
+            draft
+                .text
+                .contains("        '<<todo:field>>': '<<todo:value>>'\n")
+        );
+        assert!(draft.text.contains("ATT&CK log source android:api"));
+        // the same target with --example-values cannot be filled
+        let options = crate::scaffold::Options {
+            example_values: true,
+            ..crate::scaffold::Options::default()
+        };
+        assert!(renderer.render(&strategy, t, &options).is_err());
+    }
+
+    #[test]
+    fn api_profiles_agree_with_the_curated_targets() {
+        let table = LogsourceTable::builtin();
+        let catalog = Catalog::builtin().expect("catalog");
+        let mut checked = 0;
+        for s in catalog.list() {
+            for t in &s.targets {
+                let ls = super::super::logsources::SigmaLogsource {
+                    category: t.logsource.category.clone(),
+                    product: t.logsource.product.clone(),
+                    service: t.logsource.service.clone(),
+                };
+                let p = table
+                    .profile_for(&ls)
+                    .unwrap_or_else(|| panic!("{}/{}: no profile", s.id, t.name));
+                assert_eq!(p.context, t.context, "{}/{} ({})", s.id, t.name, p.name);
+                assert_eq!(
+                    p.api_fields, t.api_fields,
+                    "{}/{} ({})",
+                    s.id, t.name, p.name
+                );
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 11);
+    }
 }
