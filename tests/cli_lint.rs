@@ -31,12 +31,12 @@ fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) 
     }
     let mut child = cmd.spawn().expect("spawn sigsmith");
     if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("write stdin");
+        // The child may exit (usage error) before reading its input: a broken pipe is fine.
+        let mut pipe = child.stdin.take().expect("stdin");
+        match pipe.write_all(input.as_bytes()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other.expect("write stdin"),
+        }
     }
     let out = child.wait_with_output().expect("wait");
     Out {
