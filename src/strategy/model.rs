@@ -293,51 +293,9 @@ pub struct ContextConstraint {
     pub any_of: Vec<Selection>,
 }
 
-/// The fixed vocabulary of context classes, in contract order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ContextClass {
-    /// Caller identity (user, role, service principal, account).
-    Identity,
-    /// Source system or network.
-    Source,
-    /// Client software (user agent, application).
-    Client,
-    /// Target resource of the call.
-    Target,
-    /// Session and authentication.
-    Session,
-    /// Outcome of the call.
-    Outcome,
-    /// Event time.
-    Time,
-}
-
-impl ContextClass {
-    /// Every class, in the contract's order.
-    pub const ALL: [ContextClass; 7] = [
-        ContextClass::Identity,
-        ContextClass::Source,
-        ContextClass::Client,
-        ContextClass::Target,
-        ContextClass::Session,
-        ContextClass::Outcome,
-        ContextClass::Time,
-    ];
-
-    /// The lowercase name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContextClass::Identity => "identity",
-            ContextClass::Source => "source",
-            ContextClass::Client => "client",
-            ContextClass::Target => "target",
-            ContextClass::Session => "session",
-            ContextClass::Outcome => "outcome",
-            ContextClass::Time => "time",
-        }
-    }
-}
+/// The fixed vocabulary of context classes, in contract order: one definition shared with the
+/// linter's field profiles, so drafts and lint checks can never disagree on it.
+pub use crate::lint::profile::ContextClass;
 
 /// The context fields an analyst needs, grouped by class. A class may be empty when the log
 /// does not carry it.
