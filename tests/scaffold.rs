@@ -581,3 +581,65 @@ fn fixture_strategies_render_and_roundtrip() {
         }
     }
 }
+
+/// The linter accepts every built-in draft: no API001/API002/API003/API006 and no SIG finding;
+/// the open placeholders and prompts are API004/API005 warnings, and nothing is an error.
+/// With the placeholders filled (`--example-values`), API004 disappears too.
+#[test]
+fn every_draft_lints_clean_but_for_open_placeholders_and_prompts() {
+    use sigsmith::diagnostic::Severity;
+    use sigsmith::lint::engine::{LintOptions, SourceFile, lint_sources};
+
+    let c = catalog();
+    let r = renderer();
+    for example_values in [false, true] {
+        let opts = Options {
+            example_values,
+            ..options()
+        };
+        let sources: Vec<SourceFile> = pairs(&c)
+            .into_iter()
+            .map(|(s, t)| {
+                let d = r.render(s, t, &opts).expect("render");
+                SourceFile {
+                    path: d.rel_path.clone(),
+                    text: d.text,
+                }
+            })
+            .collect();
+        assert!(sources.len() >= 10);
+        let out = lint_sources(&sources, &LintOptions::default());
+        let unexpected: Vec<String> = out
+            .findings
+            .iter()
+            .filter(|f| {
+                f.severity == Severity::Error
+                    || !(f.code == "API005" || (f.code == "API004" && !example_values))
+            })
+            .map(|f| format!("{}:{}: {} {}", f.path.display(), f.pos, f.code, f.message))
+            .collect();
+        assert!(
+            unexpected.is_empty(),
+            "example_values={example_values}: {unexpected:#?}"
+        );
+        // Every draft still has its open checklist, so API005 must fire for each file.
+        for s in &sources {
+            assert!(
+                out.findings
+                    .iter()
+                    .any(|f| f.path == s.path && f.code == "API005"),
+                "{} has no API005",
+                s.path.display()
+            );
+            if !example_values {
+                assert!(
+                    out.findings
+                        .iter()
+                        .any(|f| f.path == s.path && f.code == "API004"),
+                    "{} has no API004",
+                    s.path.display()
+                );
+            }
+        }
+    }
+}
