@@ -302,7 +302,10 @@ mod tests {
         let out = dir.path().join("out.yml");
         std::fs::write(&out, "mine").expect("write");
         let err = write_drafts(&out, &[draft("a/x.yml", "a")], true).expect_err("file");
-        assert!(matches!(err, WriteError::NotAFolder(ref p) if *p == out), "{err}");
+        assert!(
+            matches!(err, WriteError::NotAFolder(ref p) if *p == out),
+            "{err}"
+        );
         assert_eq!(std::fs::read_to_string(&out).expect("read"), "mine");
         assert_eq!(listing(dir.path()), ["out.yml"]);
     }
