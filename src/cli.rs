@@ -64,6 +64,8 @@ pub enum Command {
     Rules(commands::rules::RulesArgs),
     /// Print the documentation of one lint check.
     Explain(commands::rules::ExplainArgs),
+    /// Start a Sigma rule repository wired for sigsmith (config, pre-commit, CI, README).
+    Init(commands::init::InitArgs),
     /// Write a shell completion script to stdout.
     Completions(commands::completions::CompletionsArgs),
     /// Write the man page (roff) to stdout.
@@ -92,6 +94,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Lint(args) => commands::lint::run(args, globals),
         Command::Rules(args) => commands::rules::run_rules(args, globals),
         Command::Explain(args) => commands::rules::run_explain(args, globals),
+        Command::Init(args) => commands::init::run(args, globals),
         Command::Completions(args) => commands::completions::run_completions(args, globals),
         Command::Man(args) => commands::completions::run_man(args, globals),
     };

@@ -8,11 +8,16 @@
 #![deny(missing_docs)]
 
 pub mod attack;
+pub mod checks;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod diagnostic;
+pub mod discover;
 pub mod lint;
+pub mod output;
 pub mod scaffold;
 pub mod schema;
 pub mod strategy;
+pub mod suppress;
 pub mod yaml;

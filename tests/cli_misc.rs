@@ -36,6 +36,10 @@ fn unknown_shell_is_a_usage_error() {
 fn man_page_is_roff_with_subcommands() {
     let (code, text) = run(&["man"]);
     assert_eq!(code, 0);
-    assert!(text.contains(".TH sigsmith 1"), "{}", &text[..text.len().min(200)]);
+    assert!(
+        text.contains(".TH sigsmith 1"),
+        "{}",
+        &text[..text.len().min(200)]
+    );
     assert!(text.contains("lint"));
 }

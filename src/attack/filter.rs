@@ -1,6 +1,42 @@
-//! Filters for listing imported strategies: `--domain`, `--platform`, `--technique`.
+//! Filters for listing strategies: `--domain`, `--platform`, `--technique`.
 
 use super::{DetectionStrategy, Domain};
+use crate::strategy::Strategy;
+
+/// The `strategies` filter options.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FilterArgs {
+    /// Only strategies of this ATT&CK domain.
+    #[arg(long, value_name = "DOMAIN", value_parser = ["enterprise", "ics", "mobile"])]
+    pub domain: Option<String>,
+    /// Only strategies with an analytic or target on this platform (case-insensitive, e.g.
+    /// IaaS, Windows).
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
+    /// Only strategies detecting this technique or one of its sub-techniques (T1059 matches
+    /// T1059.009).
+    #[arg(long, value_name = "ID")]
+    pub technique: Option<String>,
+}
+
+impl FilterArgs {
+    /// The filter.
+    pub fn filter(&self) -> StrategyFilter {
+        StrategyFilter {
+            domain: self.domain.as_deref().and_then(|d| d.parse().ok()),
+            platform: self.platform.clone(),
+            technique: self.technique.clone(),
+        }
+    }
+}
+
+fn detects<'a>(mut techniques: impl Iterator<Item = &'a str>, wanted: &str) -> bool {
+    let t = wanted.trim().to_ascii_uppercase();
+    techniques.any(|id| {
+        let id = id.to_ascii_uppercase();
+        id == t || id.split_once('.').is_some_and(|(parent, _)| parent == t)
+    })
+}
 
 /// Which strategies to list; every set criterion must hold.
 #[derive(Debug, Clone, Default)]
@@ -31,15 +67,37 @@ impl StrategyFilter {
                 return false;
             }
         }
-        if let Some(t) = &self.technique {
-            let t = t.trim().to_ascii_uppercase();
-            let detects = strategy
-                .techniques
+        if let Some(t) = &self.technique
+            && !detects(strategy.techniques.iter().map(String::as_str), t)
+        {
+            return false;
+        }
+        true
+    }
+
+    /// Whether a catalog strategy passes (platforms of the strategy and of its targets).
+    pub fn matches_strategy(&self, strategy: &Strategy) -> bool {
+        if let Some(d) = self.domain
+            && crate::strategy::Domain::from(d) != strategy.domain
+        {
+            return false;
+        }
+        if let Some(p) = &self.platform {
+            let p = p.trim();
+            let on_platform = strategy
+                .platforms
                 .iter()
-                .any(|id| *id == t || id.split_once('.').is_some_and(|(parent, _)| parent == t));
-            if !detects {
+                .map(String::as_str)
+                .chain(strategy.targets.iter().flat_map(|t| t.platform.split(", ")))
+                .any(|x| x.eq_ignore_ascii_case(p));
+            if !on_platform {
                 return false;
             }
+        }
+        if let Some(t) = &self.technique
+            && !detects(strategy.techniques.iter().map(|t| t.id.as_str()), t)
+        {
+            return false;
         }
         true
     }
@@ -90,5 +148,20 @@ mod tests {
         assert!(!f(None, None, Some("T105")).matches(&s));
         assert!(!f(Some(Domain::Ics), None, None).matches(&s));
         assert!(!f(None, Some("Windows"), None).matches(&s));
+    }
+
+    #[test]
+    fn catalog_strategies_filter_the_same_way() {
+        let c = crate::strategy::Catalog::builtin().expect("catalog");
+        let s = c.get("DET0078").expect("DET0078");
+        let f = |domain, platform: Option<&str>, technique: Option<&str>| StrategyFilter {
+            domain,
+            platform: platform.map(Into::into),
+            technique: technique.map(Into::into),
+        };
+        assert!(f(Some(Domain::Enterprise), Some("saas"), Some("T1059")).matches_strategy(s));
+        assert!(!f(Some(Domain::Ics), None, None).matches_strategy(s));
+        assert!(!f(None, Some("Windows"), None).matches_strategy(s));
+        assert!(!f(None, None, Some("T0871")).matches_strategy(s));
     }
 }

@@ -1,7 +1,10 @@
 //! The mapping table from ATT&CK log source names and channels to Sigma logsources, template
 //! families and field profiles (`data/attack-logsources.yml`, embedded; extendable from config).
 //!
-//! See the head of `data/attack-logsources.yml` for the matching rules.
+//! See the head of `data/attack-logsources.yml` for the matching rules. A [`FieldProfile`] says,
+//! for one Sigma logsource, which fields select the behaviour (and where their values come
+//! from: event codes, the channel text, the log source name) and which fields carry context, by
+//! class; the importer ([`super::convert`]) builds draft targets from it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -11,41 +14,12 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::{AttackData, Domain};
+use crate::strategy::{ContextFields, Modifier};
 
 /// The built-in table's text.
 pub const BUILTIN_YAML: &str = include_str!("../../data/attack-logsources.yml");
 
-/// Template family of a mapped logsource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Family {
-    /// Cloud / SaaS control-plane API audit logs.
-    CloudApiAudit,
-    /// ICS control-software API and OT protocol logs.
-    IcsApiExecution,
-    /// Mobile app API call telemetry.
-    MobileApiCalls,
-    /// Everything else (process creation, file events, ...).
-    Generic,
-}
-
-impl Family {
-    /// The kebab-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Family::CloudApiAudit => "cloud-api-audit",
-            Family::IcsApiExecution => "ics-api-execution",
-            Family::MobileApiCalls => "mobile-api-calls",
-            Family::Generic => "generic",
-        }
-    }
-}
-
-impl fmt::Display for Family {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::strategy::Family;
 
 /// A Sigma `logsource` (at least one of the three keys).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
@@ -65,6 +39,25 @@ pub struct SigmaLogsource {
 impl SigmaLogsource {
     fn is_empty(&self) -> bool {
         self.category.is_none() && self.product.is_none() && self.service.is_none()
+    }
+
+    /// How many keys of `self` (a pattern) equal `other`'s, or `None` when a key differs.
+    /// Keys left out of the pattern match anything.
+    pub fn match_score(&self, other: &SigmaLogsource) -> Option<usize> {
+        let mut n = 0;
+        for (want, have) in [
+            (&self.category, &other.category),
+            (&self.product, &other.product),
+            (&self.service, &other.service),
+        ] {
+            if let Some(w) = want {
+                if have.as_deref() != Some(w.as_str()) {
+                    return None;
+                }
+                n += 1;
+            }
+        }
+        Some(n)
     }
 }
 
@@ -131,9 +124,113 @@ pub struct LogsourceEntry {
     /// `true` when no SigmaHQ convention exists for this logsource.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub custom: bool,
+    /// Sigma `logsource.definition` of a custom logsource: how to collect it, which fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
     /// Per-channel refinements.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub channels: Vec<ChannelRule>,
+}
+
+/// Where the values of one selection field of a draft come from. The first source that yields
+/// values wins; without any, the value is the placeholder `<<todo:NAME>>` (or the field is left
+/// out when `optional`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelectionField {
+    /// Field name as the logsource spells it.
+    pub field: String,
+    /// Value modifiers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modifiers: Vec<Modifier>,
+    /// Take the event codes of the channel (`EventCode=4624, 4648`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub event_codes: bool,
+    /// Regex on the log source name whose first group is the value (`^auditd:(\w+)$`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_name: Option<String>,
+    /// Regex a value of the channel text must match in full: the channel is split into items
+    /// at `,`, `/`, `|` and ` or `, and items into words, and every item or word that matches
+    /// is a value (`eventName: RunInstances, CreateUser` gives `RunInstances`, `CreateUser`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_channel: Option<String>,
+    /// Placeholder name (`<<todo:NAME>>`) when no value is found.
+    pub placeholder: String,
+    /// Leave the field out instead of writing a placeholder when no value is found.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
+    #[serde(skip)]
+    name_regex: Option<Regex>,
+    #[serde(skip)]
+    channel_regex: Option<Regex>,
+}
+
+impl SelectionField {
+    /// The values this field takes from one log source reference, in order, without repeats.
+    pub fn values(&self, name: &str, channel: Option<&str>, codes: &[u32]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut push = |v: String| {
+            if !v.is_empty() && !out.contains(&v) {
+                out.push(v);
+            }
+        };
+        if self.event_codes {
+            codes.iter().for_each(|c| push(c.to_string()));
+        }
+        if let Some(re) = &self.name_regex
+            && let Some(m) = re.captures(name.trim()).and_then(|c| c.get(1))
+        {
+            push(m.as_str().to_owned());
+        }
+        if let (Some(re), Some(channel)) = (&self.channel_regex, channel) {
+            for item in channel_items(channel) {
+                if re.is_match(item) {
+                    push(item.to_owned());
+                    continue;
+                }
+                for word in item
+                    .split(|c: char| c.is_whitespace() || matches!(c, ':' | '=' | '"' | '\'' | '`'))
+                    .filter(|w| !w.is_empty())
+                {
+                    if re.is_match(word) {
+                        push(word.to_owned());
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A channel split into items at `,`, `;`, `/`, `|`, parentheses and the words `or`/`and`.
+fn channel_items(channel: &str) -> Vec<&str> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE
+        .get_or_init(|| Regex::new(r"[,;/|()]|\s+(?i:or|and)\s+").expect("static regex is valid"));
+    re.split(channel)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// The fields of one Sigma logsource a draft uses: the behaviour selection and the context.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldProfile {
+    /// Name, referenced by `profile:` in entries.
+    pub name: String,
+    /// Logsources the profile applies to when an entry names none: every key given must equal
+    /// the mapped logsource's; the pattern with the most keys wins.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub logsources: Vec<SigmaLogsource>,
+    /// Fields that identify the call or event (`eventSource`, `eventName`); a superset of the
+    /// selection's fields.
+    pub api_fields: Vec<String>,
+    /// The behaviour selection of a draft, one condition per field.
+    pub selection: Vec<SelectionField>,
+    /// Context fields by class.
+    #[serde(default)]
+    pub context: ContextFields,
 }
 
 /// The mapping table.
@@ -144,6 +241,9 @@ pub struct LogsourceTable {
     pub version: u32,
     /// Rows, tried in order.
     pub entries: Vec<LogsourceEntry>,
+    /// Field profiles, looked up by name or by logsource.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<FieldProfile>,
 }
 
 /// A bad mapping table.
@@ -158,6 +258,18 @@ pub enum LogsourceError {
         line: usize,
         /// 1-based column (0 when unknown).
         column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A bad field profile.
+    #[error("{origin}: profile {index} ({name}): {message}")]
+    Profile {
+        /// File name.
+        origin: String,
+        /// 0-based profile index.
+        index: usize,
+        /// The profile's name.
+        name: String,
         /// What is wrong.
         message: String,
     },
@@ -182,11 +294,14 @@ pub struct MappedLogsource {
     pub logsource: SigmaLogsource,
     /// Template family.
     pub family: Family,
-    /// Field profile.
+    /// Field profile: the entry's or channel rule's, else the one matching the logsource.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
     /// No SigmaHQ convention exists for it.
     pub custom: bool,
+    /// The entry's `definition` of a custom logsource.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
     /// The channel's event codes that led here (for an `EventID` selection).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub event_codes: Vec<u32>,
@@ -203,6 +318,36 @@ pub struct UnmappedName {
     pub references: usize,
     /// Number of strategies with at least one such reference.
     pub strategies: usize,
+}
+
+/// The `strategies --unmapped` listing: text columns (references, strategies, domains, name)
+/// or versioned JSON.
+pub fn render_unmapped(list: &[UnmappedName], json: bool) -> Result<String, serde_json::Error> {
+    if json {
+        let mut s = serde_json::to_string_pretty(&serde_json::json!({
+            "version": 1,
+            "unmapped": list,
+        }))?;
+        s.push('\n');
+        return Ok(s);
+    }
+    let mut out = String::from("references  strategies  domains          log source name\n");
+    for u in list {
+        let domains: Vec<&str> = u.domains.iter().map(|d| d.as_str()).collect();
+        out.push_str(&format!(
+            "{:>10}  {:>10}  {:<15}  {}\n",
+            u.references,
+            u.strategies,
+            domains.join(","),
+            u.name
+        ));
+    }
+    let refs: usize = list.iter().map(|u| u.references).sum();
+    out.push_str(&format!(
+        "{} unmapped log source names, {refs} references\n",
+        list.len()
+    ));
+    Ok(out)
 }
 
 fn event_code_regex() -> &'static Regex {
@@ -252,6 +397,7 @@ impl LogsourceTable {
     }
 
     fn check(&mut self, origin: &str) -> Result<(), LogsourceError> {
+        self.check_profiles(origin)?;
         if self.version != 1 {
             return Err(LogsourceError::Parse {
                 origin: origin.to_owned(),
@@ -302,11 +448,95 @@ impl LogsourceTable {
         Ok(())
     }
 
-    /// Adds `other`'s entries in front of this table's, so that they win.
+    fn check_profiles(&mut self, origin: &str) -> Result<(), LogsourceError> {
+        let mut names = BTreeSet::new();
+        for (index, p) in self.profiles.iter_mut().enumerate() {
+            let invalid = |message: String| LogsourceError::Profile {
+                origin: origin.to_owned(),
+                index,
+                name: p.name.clone(),
+                message,
+            };
+            if p.name.trim().is_empty() || !names.insert(p.name.clone()) {
+                return Err(invalid("profile names must be non-empty and unique".into()));
+            }
+            if p.selection.is_empty() {
+                return Err(invalid("`selection` needs at least one field".into()));
+            }
+            for f in &mut p.selection {
+                if !p.api_fields.contains(&f.field) {
+                    return Err(invalid(format!(
+                        "selection field `{}` is not in api_fields",
+                        f.field
+                    )));
+                }
+                let compile = |pattern: &str, anchored: bool| {
+                    let text = if anchored {
+                        format!("^(?:{pattern})$")
+                    } else {
+                        pattern.to_owned()
+                    };
+                    Regex::new(&text).map_err(|e| invalid(format!("bad pattern `{pattern}`: {e}")))
+                };
+                if let Some(p) = &f.from_name {
+                    f.name_regex = Some(compile(p, false)?);
+                }
+                if let Some(p) = &f.from_channel {
+                    f.channel_regex = Some(compile(p, true)?);
+                }
+            }
+        }
+        let known: BTreeSet<&str> = self.profiles.iter().map(|p| p.name.as_str()).collect();
+        for (index, entry) in self.entries.iter().enumerate() {
+            let named = entry
+                .profile
+                .iter()
+                .chain(entry.channels.iter().filter_map(|c| c.profile.as_ref()));
+            for name in named {
+                if !known.contains(name.as_str()) {
+                    return Err(LogsourceError::Invalid {
+                        origin: origin.to_owned(),
+                        index,
+                        name: entry.names.first().cloned().unwrap_or_default(),
+                        message: format!("unknown profile `{name}`"),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds `other`'s entries and profiles in front of this table's, so that they win.
     pub fn extend(&mut self, other: LogsourceTable) {
         let mut entries = other.entries;
         entries.append(&mut self.entries);
         self.entries = entries;
+        let mut profiles = other.profiles;
+        profiles.append(&mut self.profiles);
+        self.profiles = profiles;
+    }
+
+    /// The profile called `name` (the first, so that user profiles win).
+    pub fn profile(&self, name: &str) -> Option<&FieldProfile> {
+        self.profiles.iter().find(|p| p.name == name)
+    }
+
+    /// The profile whose `logsources` match `logsource` with the most keys.
+    pub fn profile_for(&self, logsource: &SigmaLogsource) -> Option<&FieldProfile> {
+        let mut best: Option<(usize, &FieldProfile)> = None;
+        for p in &self.profiles {
+            let score = p
+                .logsources
+                .iter()
+                .filter_map(|l| l.match_score(logsource))
+                .max();
+            if let Some(score) = score
+                && best.is_none_or(|(b, _)| score > b)
+            {
+                best = Some((score, p));
+            }
+        }
+        best.map(|(_, p)| p)
     }
 
     /// The entry for a log source name in a domain, if any.
@@ -329,14 +559,20 @@ impl LogsourceTable {
         let Some(entry) = self.entry(domain, name) else {
             return Vec::new();
         };
-        let base = |rule: Option<&ChannelRule>, codes: Vec<u32>| MappedLogsource {
-            logsource: rule.map_or(&entry.logsource, |r| &r.logsource).clone(),
-            family: rule.and_then(|r| r.family).unwrap_or(entry.family),
-            profile: rule
+        let base = |rule: Option<&ChannelRule>, codes: Vec<u32>| {
+            let logsource = rule.map_or(&entry.logsource, |r| &r.logsource).clone();
+            let profile = rule
                 .and_then(|r| r.profile.clone())
-                .or_else(|| entry.profile.clone()),
-            custom: entry.custom,
-            event_codes: codes,
+                .or_else(|| entry.profile.clone())
+                .or_else(|| self.profile_for(&logsource).map(|p| p.name.clone()));
+            MappedLogsource {
+                logsource,
+                family: rule.and_then(|r| r.family).unwrap_or(entry.family),
+                profile,
+                custom: entry.custom,
+                definition: entry.definition.clone(),
+                event_codes: codes,
+            }
         };
         let channel = channel.unwrap_or("");
         let codes = event_codes(channel);
@@ -521,6 +757,125 @@ mod tests {
         assert_eq!(
             t.resolve(Domain::Enterprise, "Internet Scan", None)[0].family,
             Family::Generic
+        );
+    }
+
+    #[test]
+    fn profiles_are_found_by_name_and_by_logsource() {
+        let t = LogsourceTable::builtin();
+        let m = t.resolve(
+            Domain::Enterprise,
+            "WinEventLog:Sysmon",
+            Some("EventCode=1"),
+        );
+        assert_eq!(m[0].profile.as_deref(), Some("process-creation"));
+        let m = t.resolve(
+            Domain::Enterprise,
+            "WinEventLog:Security",
+            Some("EventCode=4624"),
+        );
+        assert_eq!(m[0].profile.as_deref(), Some("windows-security"));
+        let m = t.resolve(
+            Domain::Enterprise,
+            "WinEventLog:System",
+            Some("EventCode=7045"),
+        );
+        assert_eq!(m[0].profile.as_deref(), Some("windows-eventlog"));
+        let m = t.resolve(Domain::Ics, "Application Log", None);
+        assert_eq!(m[0].profile.as_deref(), Some("ics-control-api-audit"));
+        assert!(
+            m[0].definition
+                .as_deref()
+                .is_some_and(|d| d.contains("api.function"))
+        );
+        let m = t.resolve(Domain::Enterprise, "macos:unifiedlog", None);
+        assert_eq!(m[0].profile, None);
+    }
+
+    #[test]
+    fn selection_values_come_from_codes_names_and_channels() {
+        let t = LogsourceTable::builtin();
+        let field =
+            |profile: &str, i: usize| t.profile(profile).expect("profile").selection[i].clone();
+        let event_name = field("aws-cloudtrail", 0);
+        assert_eq!(
+            event_name.values(
+                "AWS:CloudTrail",
+                Some("eventName: RunInstances, CreateUser, PutRolePolicy"),
+                &[]
+            ),
+            ["RunInstances", "CreateUser", "PutRolePolicy"]
+        );
+        assert_eq!(
+            event_name.values(
+                "AWS:CloudTrail",
+                Some("Delete* / Stop*: DeleteAlarms, StopLogging, or DisableMonitoring API calls"),
+                &[]
+            ),
+            ["DeleteAlarms", "StopLogging", "DisableMonitoring"]
+        );
+        assert_eq!(
+            event_name.values(
+                "AWS:CloudTrail",
+                Some("rds:ExecuteStatement: Large data"),
+                &[]
+            ),
+            ["ExecuteStatement"]
+        );
+        assert!(
+            event_name
+                .values(
+                    "AWS:CloudTrail",
+                    Some("Temporary security credentials used to authenticate"),
+                    &[]
+                )
+                .is_empty()
+        );
+        let okta = field("okta-systemlog", 0);
+        assert_eq!(
+            okta.values(
+                "Okta:SystemLog",
+                Some("eventType: user.authentication.sso, app.oauth2.token.grant"),
+                &[]
+            ),
+            ["user.authentication.sso", "app.oauth2.token.grant"]
+        );
+        let event_id = field("windows-security", 0);
+        assert_eq!(
+            event_id.values("WinEventLog:Security", None, &[4624, 4648]),
+            ["4624", "4648"]
+        );
+        let record = field("linux-auditd", 0);
+        assert_eq!(
+            record.values("auditd:SYSCALL", Some("execve"), &[]),
+            ["SYSCALL"]
+        );
+        let syscall = field("linux-auditd", 1);
+        assert_eq!(
+            syscall.values("auditd:SYSCALL", Some("open, write"), &[]),
+            ["open", "write"]
+        );
+        assert!(
+            syscall
+                .values("auditd:SYSCALL", Some("outbound connections"), &[])
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn bad_profiles_are_rejected() {
+        let head = "version: 1\nentries:\n  - names: [X]\n    logsource: {product: a}\n    family: generic\n";
+        let err = LogsourceTable::from_yaml(&format!("{head}    profile: nope\n"), "m.yml")
+            .expect_err("unknown profile");
+        assert!(err.to_string().contains("unknown profile `nope`"), "{err}");
+        let err = LogsourceTable::from_yaml(
+            &format!("{head}profiles:\n  - name: p\n    api_fields: [a]\n    selection: [{{field: b, placeholder: b}}]\n"),
+            "m.yml",
+        )
+        .expect_err("selection outside api_fields");
+        assert_eq!(
+            err.to_string(),
+            "m.yml: profile 0 (p): selection field `b` is not in api_fields"
         );
     }
 

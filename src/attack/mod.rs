@@ -10,24 +10,29 @@
 //! [`AttackData::skipped`] either way; techniques and tactics are always kept, with their
 //! [`Status`], so that tag checks can tell "revoked" from "unknown".
 //!
-//! [`logsources`] maps ATT&CK log source names and channels to Sigma logsources.
+//! [`logsources`] maps ATT&CK log source names and channels to Sigma logsources, and
+//! [`convert`] turns the strategies into the scaffolder's model.
 
 mod args;
+pub mod convert;
+pub mod describe;
 mod filter;
 pub mod logsources;
 mod model;
 mod stix;
+mod tags;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-pub use args::AttackArgs;
-pub use filter::StrategyFilter;
+pub use args::{AttackArgs, AttackCatalog};
+pub use filter::{FilterArgs, StrategyFilter};
 pub use model::{
     Analytic, BundleInfo, DataComponent, DetectionStrategy, Domain, LogSourceRef, MutableElement,
     Skipped, Status, Tactic, Technique,
 };
 use stix::{ObjectSink, RawObject, Str};
+pub use tags::TagVerdict;
 
 /// Options for [`load`].
 #[derive(Debug, Clone, Copy, Default)]

@@ -1,14 +1,275 @@
-//! `sigsmith lint`.
+//! `sigsmith lint`: find the files, load the configuration, run the checks, apply selection,
+//! per-path ignores and suppression comments, and print the findings in the chosen format.
+//!
+//! Exit codes: 0 when no error-level finding remains (no finding at all with `--strict`), 1
+//! otherwise, 2 for usage, configuration and I/O errors (raised as `Err` and reported by
+//! [`crate::cli::run`]). An unreadable or broken file is a finding, never an abort.
 
+use std::collections::{HashMap, HashSet};
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
-use crate::cli::Globals;
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::cli::{ColorChoice, Globals};
+use crate::config::{Config, RuleSelection, find_config};
+use crate::diagnostic::{Finding, sort_findings};
+use crate::discover::{self, Excludes, normalize};
+use crate::lint::engine::{LintOptions, SourceFile, lint_sources};
+use crate::lint::profile::ProfileSet;
+use crate::lint::registry::{self, CheckFn};
+use crate::output::{self, Format, Report, Summary};
+use crate::suppress;
 
 /// Arguments of `sigsmith lint`.
 #[derive(Debug, clap::Args)]
-pub struct LintArgs {}
+#[command(after_help = "\
+Examples:
+  sigsmith lint                          lint every .yml/.yaml file under the current folder
+  sigsmith lint rules/ extra.yml         lint a folder and a single file
+  cat rule.yml | sigsmith lint -         lint standard input
+  sigsmith lint --format sarif -o sigsmith.sarif rules/
+  sigsmith lint --select API --ignore API003 --strict
+
+Exit codes: 0 no error-level finding (none at all with --strict), 1 findings, 2 usage,
+configuration or I/O error.")]
+pub struct LintArgs {
+    /// Files or folders to lint (folders are searched for .yml/.yaml files, honouring
+    /// .gitignore); `-` reads one YAML stream from standard input. Default: `.`.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Configuration file to use instead of the sigsmith.toml or .sigsmith.toml found in the
+    /// folder of the first PATH or its parents.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Do not read any configuration file.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Skip files and folders matching GLOB (gitignore syntax, relative to the current
+    /// folder); repeatable. Adds to `exclude` in the configuration.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Run only these checks: codes, names or code prefixes, comma-separated or repeated.
+    /// Replaces `select` from the configuration.
+    #[arg(long, value_name = "CHECKS")]
+    pub select: Vec<String>,
+    /// Do not run these checks (codes, names or code prefixes); adds to the configuration's
+    /// `ignore`.
+    #[arg(long, value_name = "CHECKS")]
+    pub ignore: Vec<String>,
+    /// Report findings hidden by `# sigsmith: ignore[...]` comments (and do not report unused
+    /// suppressions).
+    #[arg(long)]
+    pub no_ignores: bool,
+    /// Exit with code 1 on any finding, not only on error-level findings.
+    #[arg(long)]
+    pub strict: bool,
+    /// Report only findings in files changed since the git revision REV (committed, staged,
+    /// unstaged or untracked), plus repository-wide findings that point at them. Every file
+    /// under PATH is still read, so duplicate ids and correlation references are checked
+    /// against the whole repository.
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
+}
+
+/// The result of linting, before rendering.
+pub struct Outcome {
+    /// Findings in output order.
+    pub findings: Vec<Finding>,
+    /// Counts.
+    pub summary: Summary,
+    /// Whether the run fails (exit code 1).
+    pub failed: bool,
+}
+
+fn shown_path(path: &Path, cwd: &Path) -> PathBuf {
+    path.strip_prefix(cwd)
+        .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
+}
+
+/// Loads the configuration the arguments ask for.
+fn load_config(args: &LintArgs, paths: &[PathBuf], cwd: &Path) -> anyhow::Result<Config> {
+    if args.no_config {
+        return Ok(Config::empty(cwd));
+    }
+    if let Some(p) = &args.config {
+        return Ok(Config::load(p, cwd)?);
+    }
+    let start = match paths.first() {
+        Some(p) if p.as_os_str() != "-" => normalize(&cwd.join(p)),
+        _ => cwd.to_path_buf(),
+    };
+    match find_config(&start) {
+        Some(found) => Ok(Config::load(&shown_path(&found, cwd), cwd)?),
+        None => Ok(Config::empty(cwd)),
+    }
+}
+
+/// Runs the whole pipeline without printing: what `sigsmith lint` would report.
+pub fn lint(args: &LintArgs, cwd: &Path) -> anyhow::Result<(Outcome, Vec<SourceFile>)> {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let config = load_config(args, &paths, cwd)?;
+    let selection = RuleSelection::new(&config, &args.select, &args.ignore, cwd)?;
+    let mut excludes = Excludes::new();
+    excludes.add(&config.root, &config.exclude_globs())?;
+    excludes
+        .add(cwd, &args.exclude)
+        .context("invalid --exclude")?;
+
+    let discovery = discover::discover_in(cwd, &paths, &excludes, &mut io::stdin().lock())?;
+    let mut profiles = ProfileSet::builtin();
+    profiles.extend(config.file.profiles.clone());
+    let opts = LintOptions {
+        profiles,
+        ..LintOptions::default()
+    };
+    let engine = lint_sources(&discovery.sources, &opts);
+
+    let files = discovery.sources.len() + discovery.problems.len();
+    let mut findings = discovery.problems;
+    findings.extend(engine.findings);
+    findings.retain(|f| selection.is_enabled(f.code));
+    let mut suppressed = 0;
+    if !args.no_ignores {
+        let applied = suppress::apply(
+            findings,
+            discovery
+                .sources
+                .iter()
+                .map(|s| (s.path.as_path(), s.text.as_str())),
+            &|code| selection.is_enabled(code),
+        );
+        findings = applied.findings;
+        suppressed += applied.suppressed;
+    }
+    let (mut findings, path_ignored) = selection.apply(findings);
+    suppressed += path_ignored;
+    if let Some(rev) = &args.changed_since {
+        let changed = discover::changed_since(cwd, rev)?;
+        keep_changed(&mut findings, &changed, cwd);
+    }
+    sort_findings(&mut findings);
+
+    let summary = Summary::new(&findings, files, engine.documents, suppressed);
+    let strict = args.strict || config.file.strict;
+    let failed = summary.errors > 0 || (strict && !findings.is_empty());
+    Ok((
+        Outcome {
+            findings,
+            summary,
+            failed,
+        },
+        discovery.sources,
+    ))
+}
+
+/// Keeps the findings `--changed-since` reports: those in changed files (standard input counts
+/// as changed), those whose related locations are in changed files, and, when a YAML file was
+/// deleted, every finding of a repository-wide check (a reference may now dangle).
+fn keep_changed(findings: &mut Vec<Finding>, changed: &discover::ChangedFiles, cwd: &Path) {
+    let repo_wide: HashSet<&str> = registry::checks()
+        .iter()
+        .filter(|c| c.runs.iter().any(|r| matches!(r, CheckFn::Repository(_))))
+        .map(|c| c.meta.code)
+        .collect();
+    let mut memo: HashMap<PathBuf, bool> = HashMap::new();
+    let mut is_changed = |p: &Path| -> bool {
+        if p.as_os_str() == "-" {
+            return true;
+        }
+        *memo.entry(p.to_path_buf()).or_insert_with(|| {
+            std::fs::canonicalize(cwd.join(p)).is_ok_and(|c| changed.changed.contains(&c))
+        })
+    };
+    findings.retain(|f| {
+        is_changed(&f.path)
+            || f.related.iter().any(|r| is_changed(&r.path))
+            || (changed.yaml_deleted && repo_wide.contains(f.code))
+    });
+}
+
+/// A spinner on standard error while files are read and linted, when `show` (a terminal, not
+/// `--quiet`, not reading standard input). It is cleared before any output is written.
+fn spinner(show: bool) -> Option<ProgressBar> {
+    if !show {
+        return None;
+    }
+    let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} linting {elapsed}") {
+        pb.set_style(style);
+    }
+    pb.enable_steady_tick(Duration::from_millis(120));
+    Some(pb)
+}
+
+fn color_choice(c: ColorChoice) -> anstream::ColorChoice {
+    match c {
+        ColorChoice::Auto => anstream::ColorChoice::Auto,
+        ColorChoice::Always => anstream::ColorChoice::Always,
+        ColorChoice::Never => anstream::ColorChoice::Never,
+    }
+}
 
 /// Runs `sigsmith lint`.
-pub fn run(_args: LintArgs, _globals: Globals) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`sigsmith lint` is not implemented yet")
+pub fn run(args: LintArgs, globals: Globals) -> anyhow::Result<ExitCode> {
+    let cwd = std::env::current_dir().context("cannot determine the current folder")?;
+    let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    let progress = spinner(!globals.quiet && !reads_stdin && io::stderr().is_terminal());
+    let result = lint(&args, &cwd);
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
+    }
+    let (outcome, sources) = result?;
+    let report = Report {
+        findings: &outcome.findings,
+        sources: sources
+            .iter()
+            .map(|s| (s.path.as_path(), s.text.as_str()))
+            .collect(),
+        summary: outcome.summary,
+    };
+    let written = match &args.output {
+        Some(path) => {
+            let mut buf = Vec::new();
+            output::write(args.format, &report, &mut buf, false)?;
+            std::fs::write(path, buf)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(())
+        }
+        None => {
+            let stdout = io::stdout();
+            let mut out = anstream::AutoStream::new(stdout.lock(), color_choice(globals.color));
+            output::write(args.format, &report, &mut out, true).and_then(|()| out.flush())
+        }
+    };
+    match written {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(e).context("cannot write the report"),
+        Ok(()) => {}
+    }
+    if !globals.quiet && (args.format == Format::Text || args.output.is_some()) {
+        let mut err = anstream::AutoStream::new(io::stderr().lock(), color_choice(globals.color));
+        if outcome.summary.files == 0 {
+            let _ = writeln!(err, "warning: no YAML files found");
+        }
+        let _ = writeln!(err, "{}", outcome.summary.line());
+    }
+    Ok(if outcome.failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

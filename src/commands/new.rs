@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 
 use crate::cli::Globals;
 use crate::scaffold::{self, Draft, Options, Renderer};
@@ -18,6 +18,8 @@ Examples:
   sigsmith new --all --out drafts --force       # regenerate (byte-identical for the same date)
   sigsmith new --all --example-values --out ci  # placeholders filled with example values
   sigsmith new DC0112 --templates my-templates  # my-templates/mobile-api-calls.yml.j2 overrides
+  sigsmith new --all --attack enterprise-attack.json --attack ics-attack.json --out drafts
+                                                # a draft per ATT&CK analytic and log source
 
 Drafts are validated (YAML, Sigma schemas) before anything is written. Placeholders look
 like '<<baseline:NAME>>'; fill them and answer the validation prompts in the `sigsmith:`
@@ -74,6 +76,9 @@ pub struct NewArgs {
     /// Replace every placeholder with the baseline's example values (for conversion tests).
     #[arg(long)]
     pub example_values: bool,
+    /// ATT&CK bundles to import strategies from.
+    #[command(flatten)]
+    pub attack: crate::attack::AttackArgs,
 }
 
 /// The (strategy, target) pairs selected by the arguments, in catalog order.
@@ -125,22 +130,39 @@ pub fn select<'a>(
         .collect())
 }
 
-/// Renders and validates every selected draft (nothing is written).
+/// Renders and validates every selected draft (nothing is written), in parallel; the drafts
+/// keep the order of `pairs`, and the first failing pair in that order is the error reported.
 pub fn render_all(
     renderer: &Renderer,
     pairs: &[(&Strategy, &Target)],
     options: &Options,
 ) -> anyhow::Result<Vec<Draft>> {
-    pairs
-        .iter()
-        .map(|(s, t)| renderer.render(s, t, options).map_err(anyhow::Error::from))
+    use rayon::prelude::*;
+    let rendered: Vec<Result<Draft, _>> = pairs
+        .par_iter()
+        .map(|(s, t)| renderer.render(s, t, options))
+        .collect();
+    rendered
+        .into_iter()
+        .map(|r| r.map_err(anyhow::Error::from))
         .collect()
 }
 
 /// Runs `sigsmith new`.
 pub fn run(args: NewArgs, globals: Globals) -> anyhow::Result<ExitCode> {
-    let catalog = Catalog::builtin().context("loading the built-in strategy catalog")?;
-    let pairs = select(&catalog, &args.ids, args.all, &args.targets)?;
+    let catalog = args.attack.catalog(&[], globals.quiet)?.catalog;
+    let mut pairs = select(&catalog, &args.ids, args.all, &args.targets)?;
+    if args.example_values && args.targets.is_empty() {
+        // Drafts imported from ATT&CK keep todo placeholders that no example value fills.
+        let skipped = crate::attack::convert::without_todo(&mut pairs);
+        if skipped > 0 && !globals.quiet {
+            writeln!(
+                anstream::stderr(),
+                "note: skipped {skipped} draft(s) imported from ATT&CK: their todo placeholders \
+                 have no example values"
+            )?;
+        }
+    }
     let options = Options {
         author: args.author,
         date: args

@@ -4,17 +4,21 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 
+use crate::attack;
 use crate::cli::Globals;
 use crate::commands::strategies::Format;
-use crate::strategy::{Catalog, Strategy};
+use crate::strategy::Strategy;
 
 const EXAMPLES: &str = "\
 Examples:
   sigsmith show DET0078                # telemetry, targets, context, baselines, prompts
   sigsmith show det0742 --format json  # the catalog entry as JSON (with placeholders)
-  sigsmith new DET0078 --target okta-system-log   # then render one of its drafts";
+  sigsmith new DET0078 --target okta-system-log   # then render one of its drafts
+  sigsmith show DET0078 --attack enterprise-attack.json
+                                       # curated entry enriched by ATT&CK, then the imported
+                                       # analytics, log source mappings and techniques";
 
 /// Arguments of `sigsmith show`.
 #[derive(Debug, clap::Args)]
@@ -26,6 +30,9 @@ pub struct ShowArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// ATT&CK bundles to import strategies from.
+    #[command(flatten)]
+    pub attack: crate::attack::AttackArgs,
 }
 
 /// The strategy as JSON: the catalog entry plus each baseline's placeholder, versioned.
@@ -143,6 +150,12 @@ pub fn to_text(s: &Strategy) -> String {
                 );
             }
         }
+        if !t.prompts.is_empty() {
+            let _ = writeln!(o, "  validation prompts of this target:");
+            for p in &t.prompts {
+                let _ = writeln!(o, "    {}  {}", p.id, p.question);
+            }
+        }
         if let Some(c) = &t.correlation {
             let _ = writeln!(
                 o,
@@ -163,8 +176,9 @@ pub fn to_text(s: &Strategy) -> String {
 }
 
 /// Runs `sigsmith show`.
-pub fn run(args: ShowArgs, _globals: Globals) -> anyhow::Result<ExitCode> {
-    let catalog = Catalog::builtin().context("loading the built-in strategy catalog")?;
+pub fn run(args: ShowArgs, globals: Globals) -> anyhow::Result<ExitCode> {
+    let loaded = args.attack.catalog(&[], globals.quiet)?;
+    let catalog = &loaded.catalog;
     let Some(s) = catalog.get(&args.id) else {
         bail!(
             "unknown strategy {:?}; valid strategies: {}",
@@ -172,10 +186,24 @@ pub fn run(args: ShowArgs, _globals: Globals) -> anyhow::Result<ExitCode> {
             catalog.ids().join(", ")
         );
     };
+    let data = loaded.data.as_ref();
     let text = match args.format {
-        Format::Text => to_text(s),
+        Format::Text => {
+            let mut t = to_text(s);
+            if let Some(more) = data.and_then(|d| attack::describe::text(d, &loaded.table, &s.id)) {
+                t.push_str(&more);
+            }
+            t
+        }
         Format::Json => {
-            let mut t = serde_json::to_string_pretty(&to_json(s)?)?;
+            let mut value = to_json(s)?;
+            if let (Some(obj), Some(more)) = (
+                value.as_object_mut(),
+                data.and_then(|d| attack::describe::json(d, &s.id)),
+            ) {
+                obj.insert("attack".to_owned(), more);
+            }
+            let mut t = serde_json::to_string_pretty(&value)?;
             t.push('\n');
             t
         }

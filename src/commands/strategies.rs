@@ -13,7 +13,12 @@ const EXAMPLES: &str = "\
 Examples:
   sigsmith strategies                  # id, domain, family, targets and name of each strategy
   sigsmith strategies --format json    # the same as versioned JSON (\"version\": 1)
-  sigsmith show DET0078                # details of one strategy";
+  sigsmith show DET0078                # details of one strategy
+  sigsmith strategies --attack enterprise-attack.json --attack ics-attack.json
+                                       # the ATT&CK strategies too (curated ones enriched)
+  sigsmith strategies --attack ics-attack.json --technique T0871 --format json
+  sigsmith strategies --attack enterprise-attack.json --unmapped
+                                       # ATT&CK log source names no mapping covers";
 
 /// Output format of `strategies` and `show`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -32,6 +37,15 @@ pub struct StrategiesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// ATT&CK bundles to import strategies from.
+    #[command(flatten)]
+    pub attack: crate::attack::AttackArgs,
+    /// Which strategies to list.
+    #[command(flatten)]
+    pub filter: crate::attack::FilterArgs,
+    /// List the ATT&CK log source names that no mapping covers, with counts (with --attack).
+    #[arg(long)]
+    pub unmapped: bool,
 }
 
 #[derive(Serialize)]
@@ -140,9 +154,26 @@ pub fn render(catalog: &Catalog, format: Format) -> anyhow::Result<String> {
 }
 
 /// Runs `sigsmith strategies`.
-pub fn run(args: StrategiesArgs, _globals: Globals) -> anyhow::Result<ExitCode> {
-    let catalog = Catalog::builtin().context("loading the built-in strategy catalog")?;
-    let text = render(&catalog, args.format)?;
+pub fn run(args: StrategiesArgs, globals: Globals) -> anyhow::Result<ExitCode> {
+    let loaded = args.attack.catalog(&[], globals.quiet)?;
+    let text = if args.unmapped {
+        let Some(data) = &loaded.data else {
+            anyhow::bail!("--unmapped needs ATT&CK data: give --attack FILE");
+        };
+        crate::attack::logsources::render_unmapped(
+            &loaded.table.unmapped(data),
+            args.format == Format::Json,
+        )?
+    } else {
+        let filter = args.filter.filter();
+        let mut catalog = Catalog::default();
+        for s in loaded.catalog.list() {
+            if filter.matches_strategy(s) {
+                catalog.insert(s.clone()).context("filtering the catalog")?;
+            }
+        }
+        render(&catalog, args.format)?
+    };
     let mut stdout = anstream::stdout();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;

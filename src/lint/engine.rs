@@ -248,3 +248,31 @@ mod tests {
         assert_eq!(out.files, 2);
     }
 }
+
+#[cfg(test)]
+mod draft_tests {
+    use super::*;
+
+    /// A draft shaped like the contract's scaffold output lints with only the expected
+    /// placeholder and open-prompt warnings.
+    #[test]
+    fn scaffold_shaped_draft_has_only_api004_and_api005() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/rules/API001-api-presence-only/ok_scaffold_draft.yml"
+        );
+        let text = std::fs::read_to_string(path).expect("fixture");
+        let out = lint_text("draft.yml", text, &LintOptions::default());
+        let mut codes: Vec<_> = out.findings.iter().map(|f| (f.code, f.severity)).collect();
+        codes.dedup();
+        assert_eq!(
+            codes,
+            vec![
+                ("API004", crate::diagnostic::Severity::Warning),
+                ("API005", crate::diagnostic::Severity::Warning)
+            ],
+            "{:#?}",
+            out.findings
+        );
+    }
+}

@@ -255,8 +255,11 @@ impl DraftContext {
             ));
             condition.push("selection_context".to_owned());
         }
+        // Baselines without examples (imported from ATT&CK) keep their placeholder.
+        let use_examples =
+            |b: &crate::strategy::Baseline| options.example_values && !b.examples.is_empty();
         let value_list = |b: &crate::strategy::Baseline| {
-            if options.example_values {
+            if use_examples(b) {
                 b.examples.clone()
             } else {
                 vec![b.placeholder()]
@@ -268,25 +271,24 @@ impl DraftContext {
             .map(|b| {
                 // A placeholder is not a network: pySigma rejects it under `|cidr`. Until the
                 // baseline is filled, the key goes without `cidr` and the comment says to add it.
-                let (key, note) =
-                    if !options.example_values && b.modifiers.contains(&Modifier::Cidr) {
-                        let kept: Vec<Modifier> = b
-                            .modifiers
-                            .iter()
-                            .copied()
-                            .filter(|m| *m != Modifier::Cidr)
-                            .collect();
-                        (
-                            detection_key(&b.field, &kept),
-                            format!(
-                                "{} (fill with CIDR ranges, then use the key {})",
-                                b.description,
-                                b.key()
-                            ),
-                        )
-                    } else {
-                        (b.key(), b.description.clone())
-                    };
+                let (key, note) = if !use_examples(b) && b.modifiers.contains(&Modifier::Cidr) {
+                    let kept: Vec<Modifier> = b
+                        .modifiers
+                        .iter()
+                        .copied()
+                        .filter(|m| *m != Modifier::Cidr)
+                        .collect();
+                    (
+                        detection_key(&b.field, &kept),
+                        format!(
+                            "{} (fill with CIDR ranges, then use the key {})",
+                            b.description,
+                            b.key()
+                        ),
+                    )
+                } else {
+                    (b.key(), b.description.clone())
+                };
                 SelectionCtx {
                     name: b.filter_name(),
                     note: Some(note),
@@ -370,7 +372,7 @@ impl DraftContext {
         let sigsmith = SigsmithCtx {
             strategy: strategy.id.clone(),
             target: target.name.clone(),
-            family: strategy.family.as_str().to_owned(),
+            family: strategy.family_of(target).as_str().to_owned(),
             context: target
                 .context
                 .classes()
@@ -385,14 +387,15 @@ impl DraftContext {
                 .map(|b| BaselineCtx {
                     name: b.name.clone(),
                     description: b.description.clone(),
-                    placeholder: (!options.example_values).then(|| b.placeholder()),
-                    example_values: options.example_values.then(|| b.examples.clone()),
+                    placeholder: (!use_examples(b)).then(|| b.placeholder()),
+                    example_values: use_examples(b).then(|| b.examples.clone()),
                     field: b.field.clone(),
                 })
                 .collect(),
             validation: strategy
                 .prompts
                 .iter()
+                .chain(&target.prompts)
                 .map(|p| PromptCtx {
                     id: p.id.clone(),
                     question: p.question.clone(),

@@ -22,7 +22,7 @@ use crate::schema::{self, SchemaKind};
 use crate::strategy::{Strategy, Target};
 
 /// The built-in templates, one per family: (file name, text).
-pub const BUILTIN_TEMPLATES: [(&str, &str); 3] = [
+pub const BUILTIN_TEMPLATES: [(&str, &str); 4] = [
     (
         "cloud-api-audit.yml.j2",
         include_str!("../../rule-templates/cloud-api-audit.yml.j2"),
@@ -34,6 +34,10 @@ pub const BUILTIN_TEMPLATES: [(&str, &str); 3] = [
     (
         "mobile-api-calls.yml.j2",
         include_str!("../../rule-templates/mobile-api-calls.yml.j2"),
+    ),
+    (
+        "generic.yml.j2",
+        include_str!("../../rule-templates/generic.yml.j2"),
     ),
 ];
 
@@ -300,7 +304,8 @@ impl Renderer {
         options: &Options,
     ) -> Result<Draft, ScaffoldError> {
         let ctx = DraftContext::new(strategy, target, options);
-        let template = strategy.family.template_name();
+        let family = strategy.family_of(target);
+        let template = family.template_name();
         let tmpl =
             self.env
                 .get_template(&template)
@@ -319,10 +324,9 @@ impl Renderer {
         Ok(Draft {
             strategy: strategy.id.clone(),
             target: target.name.clone(),
-            family: strategy.family.as_str().to_owned(),
+            family: family.as_str().to_owned(),
             template,
-            rel_path: PathBuf::from(strategy.family.as_str())
-                .join(format!("{}.yml", ctx.rule.name)),
+            rel_path: PathBuf::from(family.as_str()).join(format!("{}.yml", ctx.rule.name)),
             text,
         })
     }

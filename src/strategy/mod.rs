@@ -199,8 +199,15 @@ pub fn check_strategy(s: &Strategy) -> Vec<String> {
                 ));
             }
         }
-        if ctx.identity.is_empty() {
+        // Generic drafts (process creation, file events...) may come from logs without a caller.
+        if ctx.identity.is_empty() && s.family_of(t) != Family::Generic {
             problems.push(format!("target {}: no identity context field", t.name));
+        }
+        let mut pids = std::collections::BTreeSet::new();
+        for p in &t.prompts {
+            if !pids.insert(p.id.as_str()) || s.prompts.iter().any(|q| q.id == p.id) {
+                problems.push(format!("target {}: duplicate prompt id {}", t.name, p.id));
+            }
         }
         if let Some(c) = &t.correlation {
             for g in &c.group_by {

@@ -440,7 +440,9 @@ pub struct Baseline {
     /// Value modifiers of the filter (`cidr` for networks, `re` for time windows...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub modifiers: Vec<Modifier>,
-    /// Realistic example values, used by `sigsmith new --example-values`.
+    /// Realistic example values, used by `sigsmith new --example-values`. Empty for baselines
+    /// imported from ATT&CK mutable elements (ATT&CK gives no values); the placeholder stays.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<String>,
 }
 
@@ -519,6 +521,10 @@ pub struct Target {
     /// ATT&CK analytic this target came from (`AN0123`), for imported strategies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analytic: Option<String>,
+    /// Template family of this target when it differs from the strategy's (an imported
+    /// strategy can mix a CloudTrail analytic with a process-creation one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<Family>,
     /// Whether the log source is a SigmaHQ convention or documented here (custom).
     #[serde(default)]
     pub custom_logsource: bool,
@@ -544,6 +550,10 @@ pub struct Target {
     /// Target-specific references (added to the strategy's).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
+    /// Target-specific validation prompts (added to the strategy's), e.g. an imported
+    /// analytic's description and tuning parameters.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prompts: Vec<Prompt>,
     /// Level override for this target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
@@ -605,6 +615,11 @@ pub struct Strategy {
 }
 
 impl Strategy {
+    /// The template family of `target`: its own when set, else the strategy's.
+    pub fn family_of(&self, target: &Target) -> Family {
+        target.family.unwrap_or(self.family)
+    }
+
     /// The target called `name` (case-insensitive).
     pub fn target(&self, name: &str) -> Option<&Target> {
         self.targets

@@ -205,3 +205,61 @@ pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
         out.push(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::engine::{LintOptions, lint_text};
+
+    fn api001(detection: &str) -> Vec<String> {
+        let text = format!(
+            "title: t\nid: 0f4c2b8e-5f7a-4d0a-9a43-3b1f1f6d2c11\nlogsource: {{product: aws, service: cloudtrail}}\ndetection:\n{detection}"
+        );
+        lint_text("t.yml", text, &LintOptions::default())
+            .findings
+            .into_iter()
+            .filter(|f| f.code == "API001")
+            .map(|f| f.message)
+            .collect()
+    }
+
+    #[test]
+    fn negation_only_condition_is_presence_only_unless_filter_has_context() {
+        let m = api001("  f: {eventName: Describe*}\n  condition: not f\n");
+        assert_eq!(m.len(), 1);
+        assert!(m[0].contains("every event except those of `f`"), "{}", m[0]);
+        assert!(api001("  f: {userAgent: x}\n  condition: not f\n").is_empty());
+    }
+
+    #[test]
+    fn a_list_alternative_without_context_is_enough() {
+        // The second alternative of the list constrains only the API.
+        let m = api001(
+            "  sel:\n    - {eventName: A, userAgent: x}\n    - {eventName: B}\n  condition: sel\n",
+        );
+        assert_eq!(m.len(), 1);
+        assert!(api001("  sel:\n    - {eventName: A, userAgent: x}\n    - {eventName: B, sourceIPAddress: y}\n  condition: sel\n").is_empty());
+    }
+
+    #[test]
+    fn unparsable_or_undefined_conditions_are_not_judged() {
+        assert!(api001("  sel: {eventName: A}\n  condition: sel and (\n").is_empty());
+        assert!(api001("  sel: {eventName: A}\n  condition: nope\n").is_empty());
+    }
+
+    #[test]
+    fn every_condition_of_a_list_counts() {
+        let m = api001(
+            "  sel: {eventName: A, userAgent: x}\n  api: {eventName: B}\n  condition:\n    - sel\n    - api\n",
+        );
+        assert_eq!(m.len(), 1);
+        assert!(m[0].contains("`api`"), "{}", m[0]);
+    }
+
+    #[test]
+    fn time_fields_are_not_context() {
+        assert_eq!(
+            api001("  sel: {eventName: A, eventTime|gt: 5}\n  condition: sel\n").len(),
+            1
+        );
+    }
+}

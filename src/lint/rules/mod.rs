@@ -1,6 +1,8 @@
 //! The checks, one module each. Each module declares its check with
 //! [`declare_rule!`](crate::declare_rule) (the `///` docs are what `sigsmith explain` prints)
 //! and exposes a `check` function the [registry](crate::lint::registry) runs.
+//! [`unreadable_file`] and [`unused_suppression`] have no `check`: the `lint` driver reports
+//! them while reading files and applying suppression comments.
 
 pub mod api_presence_only;
 pub mod condition_syntax;
@@ -23,6 +25,8 @@ pub mod schema_violation;
 pub mod undefined_identifier;
 pub mod unknown_document;
 pub mod unknown_modifier;
+pub mod unreadable_file;
 pub mod unresolved_placeholder;
 pub mod unused_identifier;
+pub mod unused_suppression;
 pub mod yaml_syntax;
