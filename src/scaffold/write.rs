@@ -24,8 +24,9 @@ pub enum WriteError {
     /// A file is where an output folder must be; nothing was written.
     #[error("cannot write drafts into {}: it is a file, not a folder; nothing was written", .0.display())]
     NotAFolder(PathBuf),
-    /// An I/O error on a path; nothing was written.
-    #[error("cannot write {}: {source}; nothing was written", path.display())]
+    /// An I/O error on a path; nothing was written. (The reason is the error's source, which
+    /// `{:#}` prints after the message.)
+    #[error("cannot write {} (nothing was written)", path.display())]
     Io {
         /// The path.
         path: PathBuf,
@@ -35,9 +36,9 @@ pub enum WriteError {
     /// A rename failed after other drafts had replaced existing files (only with `--force`);
     /// the drafts this run created were removed, the replaced files keep the new text.
     #[error(
-        "cannot write {}: {source}; these existing files were already replaced:\n{}",
+        "cannot write {} (these existing files were already replaced: {})",
         path.display(),
-        replaced.iter().map(|p| format!("  {}", p.display())).collect::<Vec<_>>().join("\n")
+        replaced.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
     )]
     Partial {
         /// The path.
@@ -52,7 +53,20 @@ pub enum WriteError {
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
     move |source| WriteError::Io {
         path: path.to_path_buf(),
-        source,
+        source: without_temp_path(source),
+    }
+}
+
+/// `tempfile` wraps I/O errors with the temporary file's path (`... at path
+/// "out/.sigsmith-x1y2.tmp"`), a file that no longer exists when the error is shown: keep the
+/// operating system's error only.
+fn without_temp_path(e: std::io::Error) -> std::io::Error {
+    if e.get_ref().is_none() {
+        return e;
+    }
+    match e.to_string().split_once(" at path ") {
+        Some((reason, _)) => std::io::Error::new(e.kind(), reason.to_owned()),
+        None => e,
     }
 }
 
