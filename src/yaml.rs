@@ -57,15 +57,6 @@ pub struct Span {
     pub end: Pos,
 }
 
-impl Span {
-    fn from_raw(s: &RawSpan) -> Self {
-        Self {
-            start: Pos::from_marker(&s.start),
-            end: Pos::from_marker(&s.end),
-        }
-    }
-}
-
 /// How a scalar was written in the source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -313,7 +304,49 @@ enum Frame {
     },
 }
 
+/// Line starts (in characters) of a text split at `\n` only.
+///
+/// The YAML parser also breaks lines at a lone `\r`, while editors' "go to line", `grep -n`,
+/// GitHub annotations and the snippets in sigsmith's output count `\n` only. For a text with a
+/// lone `\r` the loader recomputes every position from the parser's character index with this
+/// table, so a finding's line always exists in the file.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// The table, when `text` has a `\r` not followed by `\n` (otherwise the parser's own
+    /// lines already agree).
+    fn for_text(text: &str) -> Option<LineIndex> {
+        let bytes = text.as_bytes();
+        let lone_cr = bytes
+            .iter()
+            .enumerate()
+            .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+        if !lone_cr {
+            return None;
+        }
+        let mut starts = vec![0];
+        for (i, c) in text.chars().enumerate() {
+            if c == '\n' {
+                starts.push(i + 1);
+            }
+        }
+        Some(LineIndex { starts })
+    }
+
+    fn pos(&self, index: usize) -> Pos {
+        let line = self.starts.partition_point(|&s| s <= index).max(1);
+        let col = index - self.starts[line - 1] + 1;
+        Pos {
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            col: u32::try_from(col).unwrap_or(u32::MAX),
+        }
+    }
+}
+
 struct Builder {
+    lines: Option<LineIndex>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
     doc_start: Pos,
@@ -428,6 +461,20 @@ fn scalar_value(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> (V
 }
 
 impl Builder {
+    fn pos(&self, m: &saphyr_parser::Marker) -> Pos {
+        match &self.lines {
+            Some(l) => l.pos(m.index()),
+            None => Pos::from_marker(m),
+        }
+    }
+
+    fn span(&self, s: &RawSpan) -> Span {
+        Span {
+            start: self.pos(&s.start),
+            end: self.pos(&s.end),
+        }
+    }
+
     fn err(&mut self, pos: Pos, message: impl Into<String>) {
         if self.out.error.is_none() {
             self.out.error = Some(YamlError {
@@ -491,7 +538,7 @@ impl Builder {
     }
 
     fn event(&mut self, ev: Event<'_>, span: &RawSpan) -> Result<(), ()> {
-        let sp = Span::from_raw(span);
+        let sp = self.span(span);
         match ev {
             Event::DocumentStart(_) => {
                 self.doc_start = sp.start;
@@ -594,6 +641,7 @@ impl Builder {
 /// Parses a YAML stream. Never panics; problems are reported in [`Stream::error`].
 pub fn parse(text: &str) -> Stream {
     let mut b = Builder {
+        lines: LineIndex::for_text(text),
         stack: Vec::new(),
         anchors: HashMap::new(),
         doc_start: Pos::new(1, 1),
@@ -610,7 +658,7 @@ pub fn parse(text: &str) -> Stream {
                 }
             }
             Err(e) => {
-                let pos = Pos::from_marker(e.marker());
+                let pos = b.pos(e.marker());
                 let info = e.info();
                 if info.contains("recursion limit") {
                     b.err(pos, format!("YAML nesting too deep ({info})"));
@@ -705,6 +753,24 @@ mod tests {
         let s = parse("# only a comment\n# another\n");
         assert!(s.documents.is_empty());
         assert!(s.error.is_none());
+    }
+
+    #[test]
+    fn lone_cr_does_not_start_a_line() {
+        // Lines are counted at `\n` only, as editors, grep and the output snippets do
+        // (found by the lint_document fuzz target).
+        let s = parse("a: 1\rb: [\n");
+        let e = s.error.expect("error");
+        assert_eq!(e.pos.line, 2, "{e}");
+        let s = parse("x: 1\r\r\ny:\r  z: 2\n");
+        assert!(s.error.is_none(), "{:?}", s.error);
+        let r = &s.documents[0].root;
+        assert_eq!(r.entry("y").map(|(k, _)| k.pos()), Some(Pos::new(2, 1)));
+        // `z` is on the same `\n` line as `y:`, after `y:\r  `.
+        assert_eq!(r.pointer("/y/z").pos(), Pos::new(2, 9));
+        // CRLF files keep the parser's own numbering.
+        let s = parse("a: 1\r\nb: 2\r\n");
+        assert_eq!(s.documents[0].root.pointer("/b").pos(), Pos::new(2, 4));
     }
 
     #[test]

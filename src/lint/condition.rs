@@ -18,6 +18,7 @@
 //! Offsets in errors and spans are byte offsets into the condition string; see
 //! [`crate::lint::document::scalar_offset_pos`] for mapping them to a file position.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 
@@ -26,6 +27,10 @@ pub const MAX_DEPTH: usize = 64;
 
 /// Largest number of conjunctions [`to_dnf`] produces before giving up.
 pub const MAX_DNF_TERMS: usize = 512;
+
+/// Largest number of literals, summed over all conjunctions, [`to_dnf`] holds before giving
+/// up (keeps `all of x*` over thousands of identifiers, repeated, from using gigabytes).
+pub const MAX_DNF_LITERALS: usize = 1 << 20;
 
 /// How many of the matched identifiers must match in `x of pattern`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +42,7 @@ pub enum Quantifier {
 }
 
 /// What an `x of` expression ranges over.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum OfTarget {
     /// `them`: every detection identifier (Sigma excludes those starting with `_`).
     Them,
@@ -397,19 +402,64 @@ pub fn pattern_matches(pattern: &str, name: &str) -> bool {
     pi == p.len()
 }
 
+/// Whether an `x of` target ranges over the identifier `name`.
+pub fn of_target_matches(target: &OfTarget, name: &str) -> bool {
+    match target {
+        OfTarget::Them => !name.starts_with('_'),
+        OfTarget::Pattern(p) => pattern_matches(p, name),
+    }
+}
+
 /// The identifiers an `x of` target ranges over, in `names` order.
 pub fn of_matches<'n>(target: &OfTarget, names: &[&'n str]) -> Vec<&'n str> {
-    match target {
-        OfTarget::Them => names
-            .iter()
-            .copied()
-            .filter(|n| !n.starts_with('_'))
-            .collect(),
-        OfTarget::Pattern(p) => names
-            .iter()
-            .copied()
-            .filter(|n| pattern_matches(p, n))
-            .collect(),
+    names
+        .iter()
+        .copied()
+        .filter(|n| of_target_matches(target, n))
+        .collect()
+}
+
+/// Detection identifiers with constant-time lookups, for checks that resolve every reference
+/// of a condition: a hostile rule may have 100,000 identifiers and a condition naming
+/// thousands, so a linear search per reference would be quadratic.
+#[derive(Debug)]
+pub struct IdentIndex<'n> {
+    names: &'n [&'n str],
+    first: HashMap<&'n str, usize>,
+    of_cache: HashMap<&'n OfTarget, Vec<usize>>,
+}
+
+impl<'n> IdentIndex<'n> {
+    /// Indexes `names` (a repeated name resolves to its first occurrence).
+    pub fn new(names: &'n [&'n str]) -> Self {
+        let mut first = HashMap::with_capacity(names.len());
+        for (i, n) in names.iter().enumerate() {
+            first.entry(*n).or_insert(i);
+        }
+        IdentIndex {
+            names,
+            first,
+            of_cache: HashMap::new(),
+        }
+    }
+
+    /// Index of the identifier called `name`.
+    pub fn get(&self, name: &str) -> Option<usize> {
+        self.first.get(name).copied()
+    }
+
+    /// Indices of the identifiers an `x of` target ranges over (first occurrences, in `names`
+    /// order); computed once per distinct target.
+    pub fn of_matches(&mut self, target: &'n OfTarget) -> &[usize] {
+        let (names, first) = (self.names, &self.first);
+        self.of_cache.entry(target).or_insert_with(|| {
+            names
+                .iter()
+                .enumerate()
+                .filter(|&(i, n)| first.get(n) == Some(&i) && of_target_matches(target, n))
+                .map(|(i, _)| i)
+                .collect()
+        })
     }
 }
 
@@ -458,16 +508,27 @@ pub enum DnfError {
 
 type Dnf = Vec<Vec<Literal>>;
 
+fn literals(d: &Dnf) -> usize {
+    d.iter().map(Vec::len).sum()
+}
+
 fn dnf_or(mut a: Dnf, b: Dnf) -> Result<Dnf, DnfError> {
-    a.extend(b);
-    if a.len() > MAX_DNF_TERMS {
+    if a.len() + b.len() > MAX_DNF_TERMS || literals(&a) + literals(&b) > MAX_DNF_LITERALS {
         return Err(DnfError::TooLarge);
     }
+    a.extend(b);
     Ok(a)
 }
 
 fn dnf_and(a: &Dnf, b: &Dnf) -> Result<Dnf, DnfError> {
     if a.len().saturating_mul(b.len()) > MAX_DNF_TERMS {
+        return Err(DnfError::TooLarge);
+    }
+    // Every conjunction of `a` meets every one of `b`.
+    let size = literals(a)
+        .saturating_mul(b.len())
+        .saturating_add(literals(b).saturating_mul(a.len()));
+    if size > MAX_DNF_LITERALS {
         return Err(DnfError::TooLarge);
     }
     let mut out = Vec::with_capacity(a.len() * b.len());
@@ -482,18 +543,16 @@ fn dnf_and(a: &Dnf, b: &Dnf) -> Result<Dnf, DnfError> {
     Ok(out)
 }
 
-fn dnf_rec(expr: &Expr, names: &[&str], negated: bool) -> Result<Dnf, DnfError> {
-    let lit = |name: &str| -> Result<Literal, DnfError> {
-        names
-            .iter()
-            .position(|n| *n == name)
-            .map(|ident| Literal { ident, negated })
-            .ok_or_else(|| DnfError::Undefined(name.to_owned()))
-    };
+fn dnf_rec<'e>(expr: &'e Expr, idx: &mut IdentIndex<'e>, negated: bool) -> Result<Dnf, DnfError> {
     match expr {
-        Expr::Ident { name, .. } => Ok(vec![vec![lit(name)?]]),
+        Expr::Ident { name, .. } => {
+            let ident = idx
+                .get(name)
+                .ok_or_else(|| DnfError::Undefined(name.clone()))?;
+            Ok(vec![vec![Literal { ident, negated }]])
+        }
         Expr::Of { quant, target, .. } => {
-            let matched = of_matches(target, names);
+            let matched = idx.of_matches(target);
             if matched.is_empty() {
                 let shown = match target {
                     OfTarget::Them => "them".to_owned(),
@@ -501,27 +560,27 @@ fn dnf_rec(expr: &Expr, names: &[&str], negated: bool) -> Result<Dnf, DnfError> 
                 };
                 return Err(DnfError::Undefined(shown));
             }
-            let lits = matched
-                .iter()
-                .map(|n| lit(n))
-                .collect::<Result<Vec<_>, _>>()?;
+            if matched.len() > MAX_DNF_LITERALS {
+                return Err(DnfError::TooLarge);
+            }
+            let lits = matched.iter().map(|&ident| Literal { ident, negated });
             // `any` = OR, `all` = AND; negation swaps them (De Morgan).
             let conjunctive = (*quant == Quantifier::All) != negated;
             if conjunctive {
-                Ok(vec![lits])
+                Ok(vec![lits.collect()])
             } else {
-                if lits.len() > MAX_DNF_TERMS {
+                if matched.len() > MAX_DNF_TERMS {
                     return Err(DnfError::TooLarge);
                 }
-                Ok(lits.into_iter().map(|l| vec![l]).collect())
+                Ok(lits.map(|l| vec![l]).collect())
             }
         }
-        Expr::Not(inner) => dnf_rec(inner, names, !negated),
+        Expr::Not(inner) => dnf_rec(inner, idx, !negated),
         Expr::And(items) | Expr::Or(items) => {
             let conjunctive = matches!(expr, Expr::And(_)) != negated;
             let mut acc: Option<Dnf> = None;
             for item in items {
-                let d = dnf_rec(item, names, negated)?;
+                let d = dnf_rec(item, idx, negated)?;
                 acc = Some(match acc {
                     None => d,
                     Some(a) if conjunctive => dnf_and(&a, &d)?,
@@ -535,9 +594,11 @@ fn dnf_rec(expr: &Expr, names: &[&str], negated: bool) -> Result<Dnf, DnfError> 
 
 /// Expands an expression into disjunctive normal form over the detection identifiers `names`:
 /// the condition is true exactly when one of the returned conjunctions is. Bounded by
-/// [`MAX_DNF_TERMS`]; recursion depth is bounded by the parser's [`MAX_DEPTH`].
+/// [`MAX_DNF_TERMS`] and [`MAX_DNF_LITERALS`]; recursion depth is bounded by the parser's
+/// [`MAX_DEPTH`].
 pub fn to_dnf(expr: &Expr, names: &[&str]) -> Result<Vec<Vec<Literal>>, DnfError> {
-    let mut d = dnf_rec(expr, names, false)?;
+    let mut idx = IdentIndex::new(names);
+    let mut d = dnf_rec(expr, &mut idx, false)?;
     d.sort();
     d.dedup();
     Ok(d)
@@ -713,6 +774,42 @@ mod tests {
             to_dnf(&ok("1 of zz*").expr, &names),
             Err(DnfError::Undefined("zz*".into()))
         );
+    }
+
+    #[test]
+    fn dnf_size_is_bounded_in_literals_too() {
+        // 128 conjunctions (under MAX_DNF_TERMS), each holding `all of s*` over 10,000
+        // identifiers: 1.28 million literals, over MAX_DNF_LITERALS.
+        let owned: Vec<String> = (0..10_000)
+            .map(|i| format!("s{i}"))
+            .chain((0..7).map(|j| format!("x{j}")))
+            .collect();
+        let names: Vec<&str> = owned.iter().map(String::as_str).collect();
+        let cond = (0..7)
+            .map(|j| format!("(all of s* or x{j})"))
+            .collect::<Vec<_>>()
+            .join(" and ");
+        assert_eq!(
+            to_dnf(&ok(&cond).expr, &names).map(|d| d.len()),
+            Err(DnfError::TooLarge)
+        );
+        let small = (0..3)
+            .map(|j| format!("(all of s* or x{j})"))
+            .collect::<Vec<_>>()
+            .join(" and ");
+        assert_eq!(to_dnf(&ok(&small).expr, &names).map(|d| d.len()), Ok(8));
+    }
+
+    #[test]
+    fn ident_index_resolves_first_occurrence_and_caches_patterns() {
+        let names = ["sel_a", "filter", "sel_b", "sel_a", "_hidden"];
+        let mut idx = IdentIndex::new(&names);
+        assert_eq!(idx.get("sel_a"), Some(0));
+        assert_eq!(idx.get("nope"), None);
+        let pat = OfTarget::Pattern("sel_*".into());
+        assert_eq!(idx.of_matches(&pat), &[0, 2]);
+        assert_eq!(idx.of_matches(&pat), &[0, 2]);
+        assert_eq!(idx.of_matches(&OfTarget::Them), &[0, 1, 2]);
     }
 
     #[test]

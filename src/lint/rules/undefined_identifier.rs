@@ -2,7 +2,7 @@
 
 use crate::declare_rule;
 use crate::diagnostic::{Finding, Severity};
-use crate::lint::condition::{Expr, OfTarget, of_matches, visit_refs};
+use crate::lint::condition::{Expr, IdentIndex, OfTarget, visit_refs};
 use crate::lint::context::DocCtx;
 
 declare_rule! {
@@ -34,17 +34,18 @@ declare_rule! {
 pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
     let Some(det) = &cx.detection else { return };
     let names = det.names();
+    let mut idx = IdentIndex::new(&names);
     for entry in &cx.conditions {
         let Ok(cond) = &entry.parsed else { continue };
         visit_refs(&cond.expr, |e| match e {
-            Expr::Ident { name, span } if !names.contains(&name.as_str()) => {
+            Expr::Ident { name, span } if idx.get(name).is_none() => {
                 out.push(cx.finding(
                     &UndefinedIdentifier::META,
                     cx.cond_pos(entry, span.start),
                     format!("condition uses `{name}`, which the detection does not define"),
                 ));
             }
-            Expr::Of { target, span, .. } if of_matches(target, &names).is_empty() => {
+            Expr::Of { target, span, .. } if idx.of_matches(target).is_empty() => {
                 let message = match target {
                     OfTarget::Them => {
                         "`of them` but the detection defines no identifier".to_owned()

@@ -2,7 +2,7 @@
 
 use crate::declare_rule;
 use crate::diagnostic::{Finding, Severity};
-use crate::lint::condition::{Expr, of_matches, visit_refs};
+use crate::lint::condition::{Expr, IdentIndex, visit_refs};
 use crate::lint::context::DocCtx;
 
 declare_rule! {
@@ -41,19 +41,18 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
         return;
     };
     let names = det.names();
+    let mut idx = IdentIndex::new(&names);
     let mut used = vec![false; names.len()];
-    for cond in conds {
+    for cond in &conds {
         visit_refs(&cond.expr, |e| match e {
             Expr::Ident { name, .. } => {
-                if let Some(i) = names.iter().position(|n| n == name) {
+                if let Some(i) = idx.get(name) {
                     used[i] = true;
                 }
             }
             Expr::Of { target, .. } => {
-                for m in of_matches(target, &names) {
-                    if let Some(i) = names.iter().position(|n| *n == m) {
-                        used[i] = true;
-                    }
+                for &i in idx.of_matches(target) {
+                    used[i] = true;
                 }
             }
             _ => {}

@@ -1,0 +1,34 @@
+//! Fuzzes the Sigma condition parser and its DNF expansion.
+//!
+//! Input (lossy UTF-8): the first line is the condition, every further line one detection
+//! identifier name (any text, empty names included), so patterns like `1 of sel*` and
+//! `all of them` range over names the fuzzer chooses.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use sigsmith::lint::condition;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let mut lines = text.split('\n');
+    let cond = lines.next().unwrap_or_default();
+    let names: Vec<&str> = lines.collect();
+    match condition::parse(cond) {
+        Ok(parsed) => {
+            // Offsets must lie inside the condition and on char boundaries.
+            condition::visit_refs(&parsed.expr, |e| {
+                if let condition::Expr::Ident { span, .. } | condition::Expr::Of { span, .. } = e {
+                    assert!(cond.get(span.clone()).is_some(), "bad span {span:?}");
+                }
+            });
+            let _ = condition::has_negation(&parsed.expr);
+            if let Ok(dnf) = condition::to_dnf(&parsed.expr, &names) {
+                assert!(dnf.len() <= condition::MAX_DNF_TERMS);
+                for conj in &dnf {
+                    assert!(conj.iter().all(|l| l.ident < names.len()));
+                }
+            }
+        }
+        Err(e) => assert!(e.offset <= cond.len(), "offset {} past end", e.offset),
+    }
+});
