@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Seeds the fuzz corpora from the SigmaHQ snapshot (../shared/corpora/sigmahq by default)
-# and sigsmith's own rule fixtures. Safe to re-run: it only adds files.
+# and sigsmith's own test fixtures. Safe to re-run: it only adds files.
 #
 #   fuzz/seed.sh [SIGMA_DIR]
 #
@@ -43,6 +43,6 @@ while IFS= read -r -d '' f; do
     ' "$f" >"$conds/$name.txt"
     [[ -s "$conds/$name.txt" ]] || rm -f "$conds/$name.txt"
     n=$((n + 1))
-done < <(find "$sigma" "$repo/tests/fixtures/rules" -name '*.yml' -print0 | sort -z)
+done < <(find "$sigma" "$repo/tests/fixtures" -name '*.yml' -print0 | sort -z)
 
 echo "seeded $n documents: $(ls "$docs" | wc -l) in $docs, $(ls "$conds" | wc -l) in $conds"

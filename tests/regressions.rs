@@ -7,8 +7,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use sigsmith::diagnostic::sort_findings;
 use sigsmith::lint::condition;
 use sigsmith::lint::engine::{LintOptions, LintOutput, SourceFile, lint_sources};
+use sigsmith::output::{self, Format, Report, Summary};
 
 mod common;
 
@@ -49,6 +51,33 @@ fn lint_document(name: &str, data: &[u8]) -> (String, LintOutput) {
             "{name}: finding outside the file ({lines} lines): {f:?}"
         );
         assert_eq!(f.path, Path::new(name));
+    }
+    // Then what `sigsmith lint` does with the findings: suppressions and every format.
+    let sources = [(Path::new(name), text.as_str())];
+    let applied = sigsmith::suppress::apply(out.findings.clone(), sources, &|_| true);
+    let mut findings = applied.findings;
+    sort_findings(&mut findings);
+    let report = Report {
+        findings: &findings,
+        sources: sources.into_iter().collect(),
+        summary: Summary::new(&findings, 1, out.documents, applied.suppressed),
+    };
+    for (format, styled) in [
+        (Format::Text, false),
+        (Format::Text, true),
+        (Format::Json, false),
+        (Format::Sarif, false),
+        (Format::Github, false),
+    ] {
+        let mut buf = Vec::new();
+        output::write(format, &report, &mut buf, styled).expect("write to a Vec");
+        let shown = String::from_utf8(buf).expect("UTF-8 output");
+        if !findings.is_empty() {
+            assert!(
+                shown.contains(name),
+                "{name}: {format:?} output names no file"
+            );
+        }
     }
     (text, out)
 }

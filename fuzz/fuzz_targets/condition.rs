@@ -22,6 +22,20 @@ fuzz_target!(|data: &[u8]| {
                 }
             });
             let _ = condition::has_negation(&parsed.expr);
+            // The index the checks use agrees with the plain linear lookups.
+            let mut idx = condition::IdentIndex::new(&names);
+            condition::visit_refs(&parsed.expr, |e| match e {
+                condition::Expr::Ident { name, .. } => {
+                    assert_eq!(idx.get(name), names.iter().position(|n| n == name));
+                }
+                condition::Expr::Of { target, .. } => {
+                    let slow = condition::of_matches(target, &names);
+                    let fast = idx.of_matches(target);
+                    assert!(fast.iter().all(|&i| slow.contains(&names[i])));
+                    assert_eq!(fast.is_empty(), slow.is_empty());
+                }
+                _ => {}
+            });
             if let Ok(dnf) = condition::to_dnf(&parsed.expr, &names) {
                 assert!(dnf.len() <= condition::MAX_DNF_TERMS);
                 for conj in &dnf {

@@ -1,10 +1,13 @@
-//! Fuzzes the YAML loader and the whole lint engine (every check) on one file.
+//! Fuzzes the YAML loader, the whole lint engine (every check), suppression comments and every
+//! output format on one file: what `sigsmith lint` does after reading a file.
 //!
 //! Input: any bytes, decoded as lossy UTF-8 like a file the linter reads.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use sigsmith::diagnostic::sort_findings;
 use sigsmith::lint::engine::{LintOptions, SourceFile, lint_sources};
+use sigsmith::output::{self, Format, Report, Summary};
 use std::sync::OnceLock;
 
 fn options() -> &'static LintOptions {
@@ -31,5 +34,25 @@ fuzz_target!(|data: &[u8]| {
         assert!(f.pos.line >= 1 && f.pos.col >= 1, "finding at {}: {f:?}", f.pos);
         let line = usize::try_from(f.pos.line).unwrap_or(usize::MAX);
         assert!(line <= lines + 1, "finding past the end: {f:?}");
+    }
+    let sources = [(source.path.as_path(), source.text.as_str())];
+    let applied = sigsmith::suppress::apply(out.findings, sources, &|_| true);
+    let mut findings = applied.findings;
+    sort_findings(&mut findings);
+    let report = Report {
+        findings: &findings,
+        sources: sources.into_iter().collect(),
+        summary: Summary::new(&findings, 1, out.documents, applied.suppressed),
+    };
+    let mut buf = Vec::new();
+    for (format, styled) in [
+        (Format::Text, false),
+        (Format::Text, true),
+        (Format::Json, false),
+        (Format::Sarif, false),
+        (Format::Github, false),
+    ] {
+        buf.clear();
+        output::write(format, &report, &mut buf, styled).expect("writing to a Vec");
     }
 });
