@@ -2,9 +2,11 @@
 //! `::error file=PATH,line=L,col=C,endLine=…,endColumn=…,title=CODE name::message`.
 //! Info-level findings become `notice` annotations.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
-use super::Report;
+use super::{Report, sanitize};
 use crate::diagnostic::Severity;
 
 /// Escapes workflow-command data (the message).
@@ -21,7 +23,12 @@ fn escape_property(s: &str) -> String {
 
 /// Writes one workflow command per finding.
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    // GitHub resolves `file=` from the repository root, not from the folder sigsmith ran in.
+    let mut repo_paths: HashMap<&Path, PathBuf> = HashMap::new();
     for f in report.findings {
+        let path = repo_paths
+            .entry(f.path.as_path())
+            .or_insert_with(|| crate::discover::repo_relative(&f.path));
         let command = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -29,7 +36,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         };
         let mut props = format!(
             "file={},line={},col={}",
-            escape_property(&f.path.display().to_string()),
+            escape_property(&sanitize::line(&path.display().to_string())),
             f.pos.line,
             f.pos.col
         );
@@ -40,10 +47,12 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             ",title={}",
             escape_property(&format!("{} {}", f.code, f.name))
         ));
-        let mut message = f.message.clone();
+        // Each field sanitised on its own (an escape sequence or newline in a rule's text is
+        // shown escaped), then joined with the one line break the annotation is meant to have.
+        let mut message = sanitize::line(&f.message).into_owned();
         if let Some(help) = &f.help {
             message.push_str("\nhelp: ");
-            message.push_str(help);
+            message.push_str(&sanitize::line(help));
         }
         writeln!(out, "::{command} {props}::{}", escape_data(&message))?;
     }
