@@ -362,10 +362,11 @@ pub fn repo_root(path: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// `path` (as given, relative to the current folder) relative to the root of its git
-/// repository, for formats read by a forge (GitHub resolves annotation paths from the
-/// repository root). Paths outside a repository, and standard input, are returned as given.
-pub fn repo_relative(path: &Path) -> PathBuf {
+/// `path` (as given, relative to the current folder) relative to `workspace` when it is under
+/// it (GitHub Actions sets `GITHUB_WORKSPACE`, the checkout annotations are resolved from), else
+/// relative to the root of its git repository, for formats read by a forge. Paths outside
+/// both, and standard input, are returned as given.
+pub fn repo_relative(path: &Path, workspace: Option<&Path>) -> PathBuf {
     if path.as_os_str() == "-" {
         return path.to_path_buf();
     }
@@ -381,7 +382,10 @@ pub fn repo_relative(path: &Path) -> PathBuf {
     let Ok(dir) = std::fs::canonicalize(parent) else {
         return path.to_path_buf();
     };
-    match repo_root(&dir) {
+    let workspace = workspace
+        .and_then(|w| std::fs::canonicalize(w).ok())
+        .filter(|w| dir.starts_with(w));
+    match workspace.or_else(|| repo_root(&dir)) {
         Some(root) => dir
             .strip_prefix(&root)
             .map_or_else(|_| path.to_path_buf(), |rel| rel.join(name)),

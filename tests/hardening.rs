@@ -559,7 +559,12 @@ fn changed_since_asks_the_linted_paths_own_repository() {
         ],
     );
     assert_eq!(r.code, Some(1), "{}", r.stderr);
-    assert_eq!(json_findings(&r).len(), 1, "{}", r.stdout);
+    assert_eq!(
+        finding_paths(&r),
+        [format!("{abs}/rules/new.yml")],
+        "{}",
+        r.stdout
+    );
     assert!(!r.stderr.contains("not a git repository"), "{}", r.stderr);
     // From a subfolder: a new untracked rule is seen.
     let r = run_in(

@@ -109,7 +109,7 @@ pub fn load<P: AsRef<Path>>(paths: &[P], options: LoadOptions) -> Result<AttackD
 }
 
 /// Reads a bundle file of at most [`stix::MAX_BUNDLE_BYTES`]. A FIFO or `/dev/stdin` is read
-/// too (process substitution), but input that does not start like a JSON object (`/dev/zero`,
+/// too (process substitution), but input that does not start like JSON text (`/dev/zero`,
 /// a binary file) fails at its first byte, and input past the limit fails as soon as the limit
 /// is reached, never after reading it all.
 fn read_bundle_file(path: &Path) -> Result<Vec<u8>, AttackError> {
@@ -133,13 +133,14 @@ fn read_bundle_file(path: &Path) -> Result<Vec<u8>, AttackError> {
             Err(e) => return Err(io(e)),
         };
         bytes.extend_from_slice(&chunk[..n]);
+        // A byte no JSON text starts with (NUL from /dev/zero, binary data): stop now.
         if let Some(&first) = bytes.iter().find(|b| !b.is_ascii_whitespace())
-            && first != b'{'
-            && !(bytes.starts_with(&[0xEF, 0xBB, 0xBF]))
+            && !b"{[\"-0123456789tfn".contains(&first)
+            && !bytes.starts_with(&[0xEF, 0xBB, 0xBF])
         {
             return Err(AttackError::NotABundle {
                 path: path.to_owned(),
-                reason: format!("it does not start with a JSON object (first byte 0x{first:02X})"),
+                reason: format!("it is not JSON text (first byte 0x{first:02X})"),
             });
         }
         if bytes.len() as u64 > stix::MAX_BUNDLE_BYTES {

@@ -24,11 +24,13 @@ fn escape_property(s: &str) -> String {
 /// Writes one workflow command per finding.
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     // GitHub resolves `file=` from the repository root, not from the folder sigsmith ran in.
+    // (`GITHUB_WORKSPACE` when set, as on a runner; else the root of the file's repository.)
+    let workspace = std::env::var_os("GITHUB_WORKSPACE").map(PathBuf::from);
     let mut repo_paths: HashMap<&Path, PathBuf> = HashMap::new();
     for f in report.findings {
         let path = repo_paths
             .entry(f.path.as_path())
-            .or_insert_with(|| crate::discover::repo_relative(&f.path));
+            .or_insert_with(|| crate::discover::repo_relative(&f.path, workspace.as_deref()));
         let command = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
