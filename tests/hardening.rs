@@ -418,12 +418,15 @@ fn file_size_limit_is_an_error_with_cleanup_not_a_signal() {
 const HOSTILE_TITLE: &str =
     "Evil \u{1b}]52;c;ZXZpbA==\u{7} \u{1b}[2A\u{1b}[2K \u{9b}31m \u{202e}txt";
 
+/// A character a terminal would act on (bidi overrides included); newline and tab are layout.
+fn raw_control(c: char) -> bool {
+    let control = c.is_control() && c != '\n' && c != '\t';
+    control || matches!(c, '\u{202a}'..='\u{202e}')
+}
+
 fn assert_no_raw_controls(s: &str) {
     for (i, c) in s.char_indices() {
-        assert!(
-            !(c.is_control() && c != '\n' && c != '\t') && !matches!(c, '\u{202a}'..='\u{202e}'),
-            "raw control {c:?} at byte {i} in {s:?}"
-        );
+        assert!(!raw_control(c), "raw control {c:?} at byte {i} in {s:?}");
     }
 }
 
