@@ -141,6 +141,10 @@ pub struct ParsedFile {
     pub documents: Vec<SigmaDocument>,
     /// Repeated keys within one mapping.
     pub duplicate_keys: Vec<DuplicateKey>,
+    /// Nodes with a tag a safe YAML loader refuses.
+    pub unsafe_tags: Vec<yaml::Marked>,
+    /// Merge keys (`<<:`).
+    pub merge_keys: Vec<yaml::Marked>,
     /// The YAML error that stopped parsing, if any.
     pub error: Option<YamlError>,
 }
@@ -161,6 +165,8 @@ pub fn parse_file(text: &str) -> ParsedFile {
     ParsedFile {
         documents,
         duplicate_keys: stream.duplicate_keys,
+        unsafe_tags: stream.unsafe_tags,
+        merge_keys: stream.merge_keys,
         error: stream.error,
     }
 }
