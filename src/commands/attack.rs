@@ -151,7 +151,7 @@ impl AttackArgs {
         if !quiet {
             let mut err = anstream::stderr();
             for w in data.warnings() {
-                writeln!(err, "warning: {w}")?;
+                writeln!(err, "warning: {}", crate::output::sanitize::line(w))?;
             }
             if self.include_deprecated && !data.skipped().is_empty() {
                 let kept: Vec<String> = data
@@ -166,7 +166,7 @@ impl AttackArgs {
                     err,
                     "note: --include-deprecated keeps {} revoked or deprecated object(s): {}",
                     kept.len(),
-                    kept.join(", ")
+                    crate::output::sanitize::line(&kept.join(", "))
                 )?;
             }
         }
