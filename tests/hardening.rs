@@ -1043,3 +1043,33 @@ fn repeated_analytic_references_count_once() {
         assert_eq!(s["targets"].as_array().expect("targets").len(), 1, "{s}");
     }
 }
+
+#[test]
+fn a_discovered_config_linked_out_of_the_repository_is_refused() {
+    let t = tempfile::tempdir().expect("tmp");
+    write(t.path(), "elsewhere/secret.toml", "exclude = [\"**\"]\n");
+    let repo = t.path().join("repo");
+    git_repo(&repo);
+    write(&repo, "rules/r.yml", BROKEN);
+    symlink(
+        t.path().join("elsewhere/secret.toml"),
+        repo.join("sigsmith.toml"),
+    )
+    .expect("link");
+    let r = run_in(&repo, &["lint"]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(r.stderr.contains("outside"), "{}", r.stderr);
+    // Named explicitly, it is the user's choice.
+    let r = run_in(&repo, &["lint", "--config", "sigsmith.toml"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    // A link inside the repository is fine.
+    write(&repo, "config/sigsmith.toml", "exclude = [\"**\"]\n");
+    std::fs::remove_file(repo.join("sigsmith.toml")).expect("rm");
+    symlink(
+        repo.join("config/sigsmith.toml"),
+        repo.join("sigsmith.toml"),
+    )
+    .expect("link");
+    let r = run_in(&repo, &["lint"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+}

@@ -36,7 +36,7 @@ pub fn configured_bundles(cwd: &Path, start: &Path) -> anyhow::Result<Vec<PathBu
     let Some(found) = find_config(&start) else {
         return Ok(Vec::new());
     };
-    let config = Config::load(&found, cwd)?;
+    let config = Config::load_discovered(&found, cwd)?;
     Ok(bundles_of(&config))
 }
 

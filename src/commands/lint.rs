@@ -170,7 +170,7 @@ fn load_config(args: &LintArgs, paths: &[PathBuf], cwd: &Path) -> anyhow::Result
         _ => cwd.to_path_buf(),
     };
     match find_config(&start) {
-        Some(found) => Ok(Config::load(&shown_path(&found, cwd), cwd)?),
+        Some(found) => Ok(Config::load_discovered(&shown_path(&found, cwd), cwd)?),
         None => Ok(Config::empty(cwd)),
     }
 }
