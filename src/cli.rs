@@ -102,7 +102,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             let mut stderr = anstream::stderr();
-            let _ = std::io::Write::write_fmt(&mut stderr, format_args!("error: {err:#}\n"));
+            // Error messages quote file names and file contents: escape control characters.
+            let message = crate::output::sanitize::text(&format!("{err:#}")).into_owned();
+            let _ = std::io::Write::write_fmt(&mut stderr, format_args!("error: {message}\n"));
             ExitCode::from(2)
         }
     }
