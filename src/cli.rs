@@ -60,6 +60,8 @@ pub enum Command {
     New(commands::new::NewArgs),
     /// Lint Sigma rule files and repositories.
     Lint(commands::lint::LintArgs),
+    /// Evaluate Sigma rules, filters and correlation rules on events.
+    Eval(commands::eval::EvalArgs),
     /// List every lint check with its code, name, default severity and summary.
     Rules(commands::rules::RulesArgs),
     /// Print the documentation of one lint check.
@@ -92,6 +94,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Show(args) => commands::show::run(args, globals),
         Command::New(args) => commands::new::run(args, globals),
         Command::Lint(args) => commands::lint::run(args, globals),
+        Command::Eval(args) => commands::eval::run_eval(args, globals),
         Command::Rules(args) => commands::rules::run_rules(args, globals),
         Command::Explain(args) => commands::rules::run_explain(args, globals),
         Command::Init(args) => commands::init::run(args, globals),

@@ -2,6 +2,7 @@
 //! returning the process exit code, or an error that [`crate::cli::run`] reports with exit 2.
 
 pub mod completions;
+pub mod eval;
 pub mod init;
 pub mod lint;
 pub mod new;
