@@ -9,3 +9,4 @@ pub mod new;
 pub mod rules;
 pub mod show;
 pub mod strategies;
+pub mod test;

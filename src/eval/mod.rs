@@ -6,12 +6,14 @@
 //!   model) and evaluates it with the Sigma specification's semantics;
 //! - [`correlation`] slides correlation windows over the matches, by event time;
 //! - [`logsource`] routes each event to the rules of its log source;
-//! - [`rules`] loads rules, filters and correlations from rule files.
+//! - [`rules`] loads rules, filters and correlations from rule files;
+//! - [`exemplar`] reads the sample events kept with a rule (`sigsmith test`).
 //!
 //! [`run`] evaluates a rule set on event files, in parallel over the files.
 
 pub mod correlation;
 pub mod events;
+pub mod exemplar;
 pub mod logsource;
 pub mod matcher;
 pub mod rules;
