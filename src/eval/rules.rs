@@ -110,7 +110,7 @@ impl RuleSet {
                         Err(m) => set.errors.push(err(m)),
                     },
                     DocKind::Correlation => correlation_docs.push((src.path.clone(), doc)),
-                    DocKind::Unknown => {}
+                    DocKind::Unknown | DocKind::Foreign => {}
                 }
             }
         }
