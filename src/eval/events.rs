@@ -267,6 +267,95 @@ fn read_ndjson(reader: Box<dyn BufRead>, path: &Path, mut f: impl FnMut(Event)) 
     problems
 }
 
+/// Reads one file in batches of up to `size` events, calling `f` with each batch in order.
+/// NDJSON lines of a batch are parsed in parallel, so one large stream uses every core; the
+/// batch bounds memory.
+pub fn read_batches(path: &Path, size: usize, mut f: impl FnMut(Vec<Event>)) -> Vec<ReadError> {
+    let size = size.max(1);
+    if !is_ndjson_name(path) {
+        let mut batch = Vec::with_capacity(size);
+        let errors = read_file(path, |e| {
+            batch.push(e);
+            if batch.len() >= size {
+                f(std::mem::replace(&mut batch, Vec::with_capacity(size)));
+            }
+        });
+        if !batch.is_empty() {
+            f(batch);
+        }
+        return errors;
+    }
+    let mut reader = match open(path) {
+        Ok(r) => r,
+        Err(e) => {
+            return vec![ReadError {
+                path: path.to_path_buf(),
+                line: None,
+                message: io_message(&e),
+            }];
+        }
+    };
+    let mut problems = Vec::new();
+    let mut index = 0u64;
+    let mut line_no = 0u64;
+    let mut raw: Vec<(u64, Vec<u8>)> = Vec::with_capacity(size);
+    let mut flush =
+        |raw: &mut Vec<(u64, Vec<u8>)>, index: &mut u64, problems: &mut Vec<ReadError>| {
+            use rayon::prelude::*;
+            let parsed: Vec<Result<Value, String>> = raw
+                .par_iter()
+                .map(|(_, b)| serde_json::from_slice::<Value>(b).map_err(|e| json_message(&e)))
+                .collect();
+            let mut batch = Vec::with_capacity(parsed.len());
+            for ((line, _), r) in raw.iter().zip(parsed) {
+                match r {
+                    Ok(value) => batch.push(Event {
+                        index: *index,
+                        line: *line,
+                        value,
+                    }),
+                    Err(message) => problems.push(ReadError {
+                        path: path.to_path_buf(),
+                        line: Some(*line),
+                        message,
+                    }),
+                }
+                *index += 1;
+            }
+            raw.clear();
+            if !batch.is_empty() {
+                f(batch);
+            }
+        };
+    loop {
+        let mut buf = Vec::new();
+        match reader.read_until(b'\n', &mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                problems.push(ReadError {
+                    path: path.to_path_buf(),
+                    line: Some(line_no + 1),
+                    message: io_message(&e),
+                });
+                break;
+            }
+        }
+        line_no += 1;
+        if buf.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        raw.push((line_no, buf));
+        if raw.len() >= size {
+            flush(&mut raw, &mut index, &mut problems);
+        }
+    }
+    if !raw.is_empty() {
+        flush(&mut raw, &mut index, &mut problems);
+    }
+    problems
+}
+
 /// Streams the top-level JSON value: array elements and `Records` elements one at a time.
 struct TopLevel<'a, F: FnMut(Event)> {
     index: &'a mut u64,
@@ -451,6 +540,39 @@ mod tests {
         let files = discover(&[dir.path().to_path_buf()]).expect("discover");
         assert_eq!(files.len(), 7);
         assert!(files.iter().all(|f| !f.ends_with("notes.txt")));
+    }
+
+    #[test]
+    fn batches_keep_order_and_indices() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let nd = dir.path().join("a.jsonl");
+        std::fs::write(&nd, "{\"a\":0}\n{\"a\":1}\n\n{bad\n{\"a\":3}\n{\"a\":4}\n").expect("w");
+        let mut seen = Vec::new();
+        let mut sizes = Vec::new();
+        let errs = read_batches(&nd, 2, |b| {
+            sizes.push(b.len());
+            seen.extend(
+                b.into_iter()
+                    .map(|e| (e.index, e.line, e.value["a"].clone())),
+            );
+        });
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].line, Some(4));
+        assert_eq!(
+            seen,
+            vec![
+                (0, 1, json!(0)),
+                (1, 2, json!(1)),
+                (3, 5, json!(3)),
+                (4, 6, json!(4))
+            ]
+        );
+        assert_eq!(sizes, vec![2, 1, 1]);
+        let arr = dir.path().join("b.json");
+        std::fs::write(&arr, "[1,2,3]").expect("w");
+        let mut sizes = Vec::new();
+        read_batches(&arr, 2, |b| sizes.push(b.len()));
+        assert_eq!(sizes, vec![2, 1]);
     }
 
     #[test]

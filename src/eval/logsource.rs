@@ -24,10 +24,46 @@ pub const FALLBACK_TIME_FIELDS: &[&str] = &[
     "date",
 ];
 
+/// The fields that recognise one profile, each with its prefixed spellings.
+#[derive(Debug)]
+struct Signature {
+    key: Vec<String>,
+    time: Option<Vec<String>>,
+    scored: Vec<Vec<String>>,
+}
+
+impl Signature {
+    fn of(p: &Profile) -> Signature {
+        let alts = |f: &str| -> Vec<String> {
+            let mut v: Vec<String> = p.prefixes.iter().map(|pre| format!("{pre}{f}")).collect();
+            v.push(f.to_owned());
+            v
+        };
+        let scored = p
+            .api
+            .iter()
+            .chain(&p.outcome)
+            .chain(p.context.identity.iter())
+            .chain(p.context.source.iter())
+            .chain(p.context.client.iter())
+            .chain(p.context.target.iter())
+            .chain(p.context.session.iter())
+            .map(|f| alts(f))
+            .collect();
+        Signature {
+            // A profile without API fields is never recognised from an event.
+            key: p.api.first().map(|f| alts(f)).unwrap_or_default(),
+            time: p.context.time.first().map(|t| alts(t)),
+            scored,
+        }
+    }
+}
+
 /// Routes events to the rules of their log source.
 #[derive(Debug)]
 pub struct Router {
     profiles: Vec<Profile>,
+    signatures: Vec<Signature>,
     /// Rules per profile (index into `profiles`); the last entry: rules of unknown sources.
     per_profile: Vec<Vec<usize>>,
     all: Vec<usize>,
@@ -54,6 +90,7 @@ impl Router {
             }
         }
         Router {
+            signatures: profiles.iter().map(Signature::of).collect(),
             profiles,
             per_profile,
             all: (0..rules.len()).collect(),
@@ -63,36 +100,13 @@ impl Router {
 
     /// The profile an event belongs to, if any.
     pub fn recognise(&self, event: &Value) -> Option<usize> {
+        let has = |alts: &[String]| alts.iter().any(|f| lookup_first(event, f).is_some());
         let mut best: Option<(usize, usize)> = None;
-        for (pi, p) in self.profiles.iter().enumerate() {
-            let Some(api) = p.api.first() else { continue };
-            let has = |f: &str| {
-                let f = p
-                    .prefixes
-                    .iter()
-                    .find_map(|pre| lookup_first(event, &format!("{pre}{f}")))
-                    .or_else(|| lookup_first(event, f));
-                f.is_some()
-            };
-            if !has(api) {
+        for (pi, sig) in self.signatures.iter().enumerate() {
+            if !has(&sig.key) || !sig.time.as_ref().is_none_or(|t| has(t)) {
                 continue;
             }
-            if let Some(t) = p.context.time.first()
-                && !has(t)
-            {
-                continue;
-            }
-            let score = p
-                .api
-                .iter()
-                .chain(&p.outcome)
-                .chain(p.context.identity.iter())
-                .chain(p.context.source.iter())
-                .chain(p.context.client.iter())
-                .chain(p.context.target.iter())
-                .chain(p.context.session.iter())
-                .filter(|f| has(f))
-                .count();
+            let score = sig.scored.iter().filter(|alts| has(alts)).count();
             if best.is_none_or(|(b, _)| score > b) {
                 best = Some((score, pi));
             }

@@ -67,6 +67,82 @@ pub struct RunOutput {
     pub untimed: u64,
 }
 
+/// Events evaluated together (NDJSON lines of a batch are parsed and matched in parallel).
+const BATCH: usize = 2048;
+
+#[derive(Default)]
+struct EventResult {
+    matches: Vec<Match>,
+    hits: Vec<(usize, Hit)>,
+    untimed: u64,
+}
+
+fn eval_event(
+    set: &RuleSet,
+    router: &Router,
+    feeds: &[Vec<(usize, usize)>],
+    opts: &RunOptions,
+    fi: usize,
+    ev: &events::Event,
+) -> EventResult {
+    let mut r = EventResult::default();
+    let profile = router.recognise(&ev.value);
+    for &ri in router.rules_for(profile) {
+        let rule = &set.rules[ri];
+        if !rule.matches(&ev.value) {
+            continue;
+        }
+        if rule.report {
+            r.matches.push(Match {
+                file: fi,
+                index: ev.index,
+                line: ev.line,
+                rule: ri,
+            });
+        }
+        let Some(feed) = feeds.get(ri).filter(|f| !f.is_empty()) else {
+            continue;
+        };
+        let time = match &opts.time_field {
+            Some(t) => lookup_first(&ev.value, t),
+            None => router.time_value(&ev.value, profile),
+        }
+        .and_then(parse_time);
+        let Some(time) = time else {
+            r.untimed += 1;
+            continue;
+        };
+        let text = |f: &str| {
+            lookup_first(&ev.value, f).and_then(|v| match v {
+                serde_json::Value::Null => None,
+                serde_json::Value::String(s) => Some(s.clone()),
+                other => Some(other.to_string()),
+            })
+        };
+        for &(ci, pos) in feed {
+            let c = &set.correlations[ci];
+            let group = c
+                .group_by
+                .iter()
+                .map(|g| text(c.group_field(g, ri)).unwrap_or_default())
+                .collect();
+            let value = c.field.as_deref().and_then(|f| text(c.group_field(f, ri)));
+            r.hits.push((
+                ci,
+                Hit {
+                    time,
+                    rule_pos: pos,
+                    group,
+                    value,
+                    file: fi,
+                    index: ev.index,
+                },
+            ));
+        }
+    }
+    r
+}
+
 struct FileResult {
     matches: Vec<Match>,
     hits: Vec<Vec<Hit>>,
@@ -98,57 +174,17 @@ pub fn run(set: &RuleSet, files: Vec<PathBuf>, opts: &RunOptions) -> RunOutput {
                 errors: Vec::new(),
                 untimed: 0,
             };
-            let errors = events::read_file(path, |ev| {
-                r.events += 1;
-                let profile = router.recognise(&ev.value);
-                for &ri in router.rules_for(profile) {
-                    let rule = &set.rules[ri];
-                    if !rule.matches(&ev.value) {
-                        continue;
-                    }
-                    if rule.report {
-                        r.matches.push(Match {
-                            file: fi,
-                            index: ev.index,
-                            line: ev.line,
-                            rule: ri,
-                        });
-                    }
-                    let Some(feed) = feeds.get(ri).filter(|f| !f.is_empty()) else {
-                        continue;
-                    };
-                    let time = match &opts.time_field {
-                        Some(t) => lookup_first(&ev.value, t),
-                        None => router.time_value(&ev.value, profile),
-                    }
-                    .and_then(parse_time);
-                    let Some(time) = time else {
-                        r.untimed += 1;
-                        continue;
-                    };
-                    for &(ci, pos) in feed {
-                        let c = &set.correlations[ci];
-                        let text = |f: &str| {
-                            lookup_first(&ev.value, f).and_then(|v| match v {
-                                serde_json::Value::Null => None,
-                                serde_json::Value::String(s) => Some(s.clone()),
-                                other => Some(other.to_string()),
-                            })
-                        };
-                        let group = c
-                            .group_by
-                            .iter()
-                            .map(|g| text(c.group_field(g, ri)).unwrap_or_default())
-                            .collect();
-                        let value = c.field.as_deref().and_then(|f| text(c.group_field(f, ri)));
-                        r.hits[ci].push(Hit {
-                            time,
-                            rule_pos: pos,
-                            group,
-                            value,
-                            file: fi,
-                            index: ev.index,
-                        });
+            let errors = events::read_batches(path, BATCH, |batch| {
+                r.events += batch.len() as u64;
+                let per_event: Vec<EventResult> = batch
+                    .par_iter()
+                    .map(|ev| eval_event(set, &router, &feeds, opts, fi, ev))
+                    .collect();
+                for e in per_event {
+                    r.matches.extend(e.matches);
+                    r.untimed += e.untimed;
+                    for (ci, h) in e.hits {
+                        r.hits[ci].push(h);
                     }
                 }
             });
