@@ -36,7 +36,7 @@ const CT_RULE: &str = "title: Access key created by a user\nid: 11111111-1111-41
 
 fn ct_event(name: &str, arn: &str, time: &str) -> String {
     format!(
-        "{{\"eventVersion\":\"1.08\",\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"{name}\",\"eventTime\":\"{time}\",\"awsRegion\":\"us-east-1\",\"userIdentity\":{{\"arn\":\"{arn}\",\"type\":\"IAMUser\"}},\"sourceIPAddress\":\"1.2.3.4\"}}"
+        "{{\"eventVersion\":\"1.08\",\"eventType\":\"AwsApiCall\",\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"{name}\",\"eventTime\":\"{time}\",\"awsRegion\":\"us-east-1\",\"userIdentity\":{{\"arn\":\"{arn}\",\"type\":\"IAMUser\"}},\"sourceIPAddress\":\"1.2.3.4\"}}"
     )
 }
 
@@ -165,11 +165,12 @@ fn eval_formats() {
 fn eval_routes_by_log_source_unless_all_rules() {
     let tmp = tempfile::tempdir().expect("tmp");
     let d = tmp.path();
-    // A rule for Okta whose selection an unusual CloudTrail record also satisfies.
+    // A rule for Okta whose selection a CloudTrail record also satisfies (both log sources name
+    // a field `eventType`; CloudTrail's time field is `eventTime`, Okta's `published`).
     write(
         d,
         "okta.yml",
-        "title: okta\nid: 22222222-2222-4222-8222-222222222222\nlogsource:\n  product: okta\n  service: okta\ndetection:\n  sel:\n    eventSource: iam.amazonaws.com\n  condition: sel\n",
+        "title: okta\nid: 22222222-2222-4222-8222-222222222222\nlogsource:\n  product: okta\n  service: okta\ndetection:\n  sel:\n    eventType: AwsApiCall\n  condition: sel\n",
     );
     let ct = ct_event(
         "CreateAccessKey",

@@ -87,7 +87,7 @@ fn eval_event(
 ) -> EventResult {
     let mut r = EventResult::default();
     let profile = router.recognise(&ev.value);
-    for &ri in router.rules_for(profile) {
+    for &ri in router.rules_for(&profile).iter() {
         let rule = &set.rules[ri];
         if !rule.matches(&ev.value) {
             continue;
@@ -105,7 +105,7 @@ fn eval_event(
         };
         let time = match &opts.time_field {
             Some(t) => lookup_first(&ev.value, t),
-            None => router.time_value(&ev.value, profile),
+            None => router.time_value(&ev.value, &profile),
         }
         .and_then(parse_time);
         let Some(time) = time else {
