@@ -95,16 +95,10 @@ pub struct LintArgs {
     /// against the whole repository.
     #[arg(long, value_name = "REV")]
     pub changed_since: Option<String>,
-    /// MITRE ATT&CK STIX bundle (repeatable; env SIGSMITH_ATTACK, comma-separated; also `attack`
-    /// in sigsmith.toml): SIG010 then also checks that technique tags exist and are neither
+    /// ATT&CK bundles: SIG010 then also checks that technique tags exist and are neither
     /// revoked nor deprecated, and that tactic tags are real tactic short names.
-    #[arg(
-        long = "attack",
-        value_name = "FILE",
-        env = "SIGSMITH_ATTACK",
-        value_delimiter = ','
-    )]
-    pub attack: Vec<PathBuf>,
+    #[command(flatten)]
+    pub attack: crate::commands::attack::AttackArgs,
     /// Read and parse every file but run no check (the benchmark's floor); prints the counts on
     /// standard error.
     #[arg(long, hide = true)]
@@ -199,19 +193,10 @@ pub fn lint(args: &LintArgs, cwd: &Path) -> anyhow::Result<(Outcome, Vec<SourceF
     let discovery = discover::discover_in(cwd, &paths, &excludes, &mut io::stdin().lock())?;
     let mut profiles = ProfileSet::builtin();
     profiles.extend(config.file.profiles.clone());
-    let mut bundles: Vec<PathBuf> = config
-        .file
-        .attack
-        .iter()
-        .map(|p| config.root.join(p))
-        .collect();
-    bundles.extend(args.attack.iter().map(|p| cwd.join(p)));
-    let attack = if bundles.is_empty() {
-        None
-    } else {
-        let data = crate::attack::load(&bundles, crate::attack::LoadOptions::default())?;
-        Some(std::sync::Arc::new(data) as std::sync::Arc<dyn crate::lint::engine::AttackIndex>)
-    };
+    let configured = crate::commands::attack::bundles_of(&config);
+    let attack = args.attack.load(&configured)?.map(|data| {
+        std::sync::Arc::new(data) as std::sync::Arc<dyn crate::lint::engine::AttackIndex>
+    });
     let opts = LintOptions { profiles, attack };
     let engine = if args.parse_only {
         parse_only(&discovery.sources)
