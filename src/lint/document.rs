@@ -274,6 +274,10 @@ pub struct ParsedFile {
     pub documents: Vec<SigmaDocument>,
     /// Repeated keys within one mapping.
     pub duplicate_keys: Vec<DuplicateKey>,
+    /// Nodes with a tag a safe YAML loader refuses.
+    pub unsafe_tags: Vec<yaml::Marked>,
+    /// Merge keys (`<<:`).
+    pub merge_keys: Vec<yaml::Marked>,
     /// The first YAML error, if any.
     pub error: Option<YamlError>,
     /// YAML errors in documents after the first broken one (see [`parse_stream`]).
@@ -302,6 +306,8 @@ pub fn parse_file_at(text: &str, path: &Path) -> ParsedFile {
     ParsedFile {
         documents,
         duplicate_keys: stream.duplicate_keys,
+        unsafe_tags: stream.unsafe_tags,
+        merge_keys: stream.merge_keys,
         error: stream.error,
         later_errors,
     }
@@ -341,6 +347,17 @@ pub fn parse_stream(text: &str) -> (yaml::Stream, Vec<YamlError>) {
             k.first.line += shift;
             k.again.line += shift;
             stream.duplicate_keys.push(k);
+        }
+        for (from, to) in [
+            (piece.unsafe_tags, &mut stream.unsafe_tags),
+            (piece.merge_keys, &mut stream.merge_keys),
+        ] {
+            for mut m in from {
+                m.doc_index += base;
+                m.span.start.line += shift;
+                m.span.end.line += shift;
+                to.push(m);
+            }
         }
         if let Some(mut e) = piece.error {
             e.pos.line += shift;
