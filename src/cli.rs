@@ -5,8 +5,11 @@
 //!
 //! Exit codes (documented in the README and `--help`):
 //! - `0`: success; for `lint`, no error-level finding (no finding at all with `--strict`);
-//! - `1`: `lint` found error-level findings (or any finding with `--strict`);
+//! - `1`: `lint` found findings at or above `--fail-on` (default: error-level findings);
 //! - `2`: usage, configuration or I/O error (unknown strategy, unreadable config, ...).
+//!
+//! A closed standard output (`sigsmith new --all | head`) ends the command quietly: exit 0,
+//! except that `lint` still exits 1 when its findings fail the run.
 
 use std::process::ExitCode;
 
@@ -72,7 +75,7 @@ pub enum Command {
     Init(commands::init::InitArgs),
     /// Write a shell completion script to stdout.
     Completions(commands::completions::CompletionsArgs),
-    /// Write the man page (roff) to stdout.
+    /// Write the man pages (roff): one page to stdout, or every page into a folder.
     Man(commands::completions::ManArgs),
 }
 
@@ -106,6 +109,8 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader went away (`sigsmith explain X | head`): stop quietly, as `cat` does.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let mut stderr = anstream::stderr();
             // Error messages quote file names and file contents: escape control characters.
@@ -114,4 +119,13 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether `err` was caused by writing to a closed pipe.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
