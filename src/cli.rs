@@ -60,6 +60,9 @@ pub enum Command {
     New(commands::new::NewArgs),
     /// Lint Sigma rule files and repositories.
     Lint(commands::lint::LintArgs),
+    /// ATT&CK coverage of a rule repository per domain, strategy and technique, judged by
+    /// context (API001); text, JSON, Markdown or Navigator layers.
+    Coverage(commands::coverage::CoverageArgs),
     /// List every lint check with its code, name, default severity and summary.
     Rules(commands::rules::RulesArgs),
     /// Print the documentation of one lint check.
@@ -92,6 +95,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Show(args) => commands::show::run(args, globals),
         Command::New(args) => commands::new::run(args, globals),
         Command::Lint(args) => commands::lint::run(args, globals),
+        Command::Coverage(args) => commands::coverage::run(args, globals),
         Command::Rules(args) => commands::rules::run_rules(args, globals),
         Command::Explain(args) => commands::rules::run_explain(args, globals),
         Command::Init(args) => commands::init::run(args, globals),
