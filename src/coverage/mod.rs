@@ -315,7 +315,7 @@ pub struct DomainCoverage {
     pub attack_version: Option<String>,
     /// The bundle(s) read for it.
     pub bundles: Vec<PathBuf>,
-    /// Platforms of its active techniques, sorted.
+    /// Platforms of its active techniques and analytics, sorted.
     pub platforms: Vec<String>,
     /// Counts.
     pub totals: Totals,
@@ -422,17 +422,29 @@ fn domain_coverage(
     bundles: &[&BundleInfo],
 ) -> DomainCoverage {
     let attack_version = bundles.iter().find_map(|b| attack_version(b));
+    // The domain's platforms: those of its active techniques and of its analytics, without the
+    // placeholder `None`.
     let mut platforms: BTreeSet<String> = BTreeSet::new();
     let mut technique_total = 0;
+    let real = |p: &&String| !p.trim().is_empty() && !p.eq_ignore_ascii_case("none");
     for t in data.techniques() {
         if t.domain == domain && t.status.is_active() {
             technique_total += 1;
-            platforms.extend(
-                t.platforms
-                    .iter()
-                    .filter(|p| !p.eq_ignore_ascii_case("none"))
-                    .cloned(),
-            );
+            platforms.extend(t.platforms.iter().filter(real).cloned());
+        }
+    }
+    for s in data.strategies().filter(|s| s.domain == domain) {
+        for a in &s.analytics {
+            platforms.extend(a.platforms.iter().filter(real).cloned());
+        }
+    }
+    if platforms.is_empty() {
+        // Every object says `None` (ATT&CK for ICS v18.1): keep what the data says, so that a
+        // Navigator platform filter still shows the techniques.
+        for t in data.techniques() {
+            if t.domain == domain && t.status.is_active() {
+                platforms.extend(t.platforms.iter().cloned());
+            }
         }
     }
 

@@ -15,7 +15,7 @@ use super::{Coverage, DomainCoverage, Rule, State};
 /// The layer format version written.
 pub const LAYER_VERSION: &str = "4.5";
 /// The Navigator version the layers are written for.
-pub const NAVIGATOR_VERSION: &str = "5.1.0";
+pub const NAVIGATOR_VERSION: &str = "5.2.0";
 
 /// Colours of scores 0 to 3 (gradient stops and legend).
 const COLORS: [&str; 4] = ["#ffffff", "#fc8d59", "#fee08b", "#66bd63"];
