@@ -274,6 +274,10 @@ pub struct ParsedFile {
     pub documents: Vec<SigmaDocument>,
     /// Repeated keys within one mapping.
     pub duplicate_keys: Vec<DuplicateKey>,
+    /// Nodes with a tag a safe YAML loader refuses.
+    pub unsafe_tags: Vec<yaml::Marked>,
+    /// Merge keys (`<<:`).
+    pub merge_keys: Vec<yaml::Marked>,
     /// The YAML error that stopped parsing, if any.
     pub error: Option<YamlError>,
 }
@@ -300,6 +304,8 @@ pub fn parse_file_at(text: &str, path: &Path) -> ParsedFile {
     ParsedFile {
         documents,
         duplicate_keys: stream.duplicate_keys,
+        unsafe_tags: stream.unsafe_tags,
+        merge_keys: stream.merge_keys,
         error: stream.error,
     }
 }

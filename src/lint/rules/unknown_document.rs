@@ -75,7 +75,8 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
     } else {
         "document has no `detection`, `correlation` or `filter`: not a Sigma document".to_owned()
     };
-    out.push(cx.finding(&UnknownDocument::META, cx.doc.start, message));
+    // Point at the content (a scalar or list document's first token), not at the `---`.
+    out.push(cx.finding_at(&UnknownDocument::META, &cx.doc.root, message));
 }
 
 pub(crate) fn check_file(cx: &FileCtx<'_>, out: &mut Vec<Finding>) {
