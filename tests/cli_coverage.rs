@@ -246,7 +246,6 @@ fn sigmahq_states_follow_the_api001_verdicts() {
         let verdicts: Vec<Verdict> = s
             .rules
             .iter()
-            .filter(|m| m.kind != coverage::MatchKind::Logsource)
             .map(|m| &cov.rules[m.rule])
             .filter(|r| r.counts())
             .map(|r| r.context)

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::report::md_escape;
+use super::report::{clean, md_escape};
 use super::{Coverage, Rule, State, Verdict};
 
 /// A strategy or technique whose state changed.
@@ -189,10 +189,10 @@ impl CoverageDiff {
     pub fn text(&self) -> String {
         let mut o = String::new();
         if self.is_empty() {
-            let _ = writeln!(o, "no coverage change since {}", self.rev);
+            let _ = writeln!(o, "no coverage change since {}", clean(&self.rev));
             return o;
         }
-        let _ = writeln!(o, "coverage changes since {}:", self.rev);
+        let _ = writeln!(o, "coverage changes since {}:", clean(&self.rev));
         for d in &self.domains {
             for (what, list) in [("strategy", &d.strategies), ("technique", &d.techniques)] {
                 for c in list {
@@ -200,8 +200,8 @@ impl CoverageDiff {
                         o,
                         "  {} {what} {} {}: {} -> {}{}",
                         d.domain,
-                        c.id,
-                        c.name,
+                        clean(&c.id),
+                        clean(&c.name),
                         c.before.as_str(),
                         c.after.as_str(),
                         if c.is_regression() {
@@ -214,7 +214,7 @@ impl CoverageDiff {
             }
         }
         for r in &self.rules {
-            let _ = writeln!(o, "  rule {}: {}", r.rule, verdicts(r));
+            let _ = writeln!(o, "  rule {}: {}", clean(&r.rule), verdicts(r));
         }
         let _ = writeln!(
             o,

@@ -11,8 +11,8 @@
 //! a rule covers a strategy when it tags a technique the strategy detects (or a sub-technique of
 //! one); the match is refined by log source: the analytics of the strategy whose log source
 //! references map (through `data/attack-logsources.yml`) to the rule's Sigma log source.
-//! A rule without any technique tag is matched by log source alone and listed as a candidate
-//! ([`MatchKind::Logsource`]), which does not make the strategy covered. Rules whose status is
+//! A rule without any technique tag is matched by log source alone and listed among the
+//! strategy's [`StrategyCoverage::candidates`], which do not make it covered. Rules whose status is
 //! `deprecated` or `unsupported` are listed but never count.
 //!
 //! The state of a strategy or technique is the best verdict of its counting rules
@@ -189,9 +189,6 @@ pub enum MatchKind {
     /// The rule tags a technique of the strategy; no analytic reads its log source (or the
     /// analytics' log sources are unmapped).
     Tag,
-    /// The rule has no technique tag and reads a log source of one of the strategy's
-    /// analytics: a candidate, not coverage.
-    Logsource,
 }
 
 /// The coverage state of a strategy or technique: the best verdict among its counting rules.
@@ -268,8 +265,11 @@ pub struct StrategyCoverage {
     pub analytics: Vec<String>,
     /// Its state.
     pub state: State,
-    /// Rules that tag its techniques, then candidates by log source.
+    /// Rules that tag its techniques.
     pub rules: Vec<RuleMatch>,
+    /// Rules without any technique tag that read the log source of one of its analytics
+    /// (indexes into [`Coverage::rules`]): candidates to tag, not coverage.
+    pub candidates: Vec<usize>,
 }
 
 /// One technique with the rules that tag it.
@@ -541,18 +541,12 @@ fn domain_coverage(
                 .filter(|m| rules[m.rule].counts())
                 .map(|m| rules[m.rule].context),
         );
-        let mut list: Vec<RuleMatch> = matches.into_values().collect();
-        for &i in &untagged {
-            let analytics = analytics_reading(&rules[i]);
-            if !analytics.is_empty() {
-                list.push(RuleMatch {
-                    rule: i,
-                    kind: MatchKind::Logsource,
-                    techniques: Vec::new(),
-                    analytics,
-                });
-            }
-        }
+        let list: Vec<RuleMatch> = matches.into_values().collect();
+        let candidates: Vec<usize> = untagged
+            .iter()
+            .copied()
+            .filter(|i| !analytics_reading(&rules[*i]).is_empty())
+            .collect();
         strategies.push(StrategyCoverage {
             id: s.id.clone(),
             name: s.name.clone(),
@@ -560,6 +554,7 @@ fn domain_coverage(
             analytics: s.analytics.iter().map(|a| a.id.clone()).collect(),
             state,
             rules: list,
+            candidates,
         });
     }
 

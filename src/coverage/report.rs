@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use super::{Coverage, DomainCoverage, MatchKind, Rule, State, StrategyCoverage};
+use super::{Coverage, DomainCoverage, Rule, State, StrategyCoverage};
 
 /// The JSON format version.
 pub const JSON_VERSION: u32 = 1;
@@ -39,13 +39,26 @@ fn rule_ref(r: &Rule) -> String {
     format!("{}:{}", r.path.display(), r.line)
 }
 
+/// Text from a bundle or a rule file made safe for a terminal: control characters (escape
+/// sequences, carriage returns, newlines) become `\u{..}` escapes.
+pub fn clean(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            o.push_str(&c.escape_unicode().to_string());
+        } else {
+            o.push(c);
+        }
+    }
+    o
+}
+
 fn counting_rules<'c>(
     cov: &'c Coverage,
     s: &'c StrategyCoverage,
 ) -> impl Iterator<Item = &'c Rule> {
     s.rules
         .iter()
-        .filter(|m| m.kind != MatchKind::Logsource)
         .filter_map(|m| cov.rules.get(m.rule))
         .filter(|r| r.counts())
 }
@@ -95,8 +108,16 @@ pub fn text(cov: &Coverage) -> String {
             d.domain.as_str()
         );
         for s in presence {
-            let rules: Vec<String> = counting_rules(cov, s).map(rule_ref).collect();
-            let _ = writeln!(o, "  {} {}  [{}]", s.id, s.name, rules.join(", "));
+            let rules: Vec<String> = counting_rules(cov, s)
+                .map(|r| clean(&rule_ref(r)))
+                .collect();
+            let _ = writeln!(
+                o,
+                "  {} {}  [{}]",
+                clean(&s.id),
+                clean(&s.name),
+                rules.join(", ")
+            );
         }
     }
     let untagged = cov.rules.iter().filter(|r| r.techniques.is_empty()).count();
@@ -138,7 +159,8 @@ fn rule_json(r: &Rule, index: usize) -> Value {
 }
 
 /// Versioned JSON: every domain with its strategies (each with its rules: path, line, verdict,
-/// status, level, match kind, techniques, analytics) and tagged techniques, the rules and the
+/// status, level, match kind, techniques, analytics; and `candidates`, indexes into `rules` of
+/// untagged rules on one of its analytics' log sources) and tagged techniques, the rules and the
 /// stale tags.
 pub fn json(cov: &Coverage) -> Value {
     let domains: Vec<Value> = cov
@@ -168,6 +190,7 @@ pub fn json(cov: &Coverage) -> Value {
                         "techniques": s.techniques,
                         "analytics": s.analytics,
                         "rules": rules,
+                        "candidates": s.candidates,
                     })
                 })
                 .collect();
@@ -285,7 +308,7 @@ pub fn md_escape(s: &str) -> String {
         ) {
             o.push('\\');
         }
-        if c == '\n' || c == '\r' {
+        if c.is_control() {
             o.push(' ');
         } else {
             o.push(c);

@@ -131,7 +131,7 @@ fn presence_only_strategies_and_non_counting_rules() {
 }
 
 #[test]
-fn tags_match_sub_techniques_and_logsource_refines() {
+fn tags_match_and_untagged_rules_are_candidates_by_logsource() {
     // A Windows rule tagging T1078 matches DET0002 by tag only (DET0002 has no analytic); a rule
     // without technique tags on CloudTrail is a log source candidate for DET0001 only.
     let win = "title: w\nstatus: test\ntags: [attack.t1078]\nlogsource: {product: windows, category: process_creation}\ndetection: {sel: {Image: x}, condition: sel}\n".to_owned();
@@ -152,8 +152,12 @@ fn tags_match_sub_techniques_and_logsource_refines() {
     assert_eq!(det2.rules[0].kind, MatchKind::Tag);
     let det1 = &d.strategies[0];
     assert_eq!(det1.state, State::Uncovered);
-    let kinds: Vec<MatchKind> = det1.rules.iter().map(|m| m.kind).collect();
-    assert_eq!(kinds, vec![MatchKind::Logsource]);
+    assert!(det1.rules.is_empty());
+    assert_eq!(
+        det1.candidates,
+        vec![1],
+        "u.yml, the untagged CloudTrail rule"
+    );
     let stale: Vec<(&str, &str)> = cov
         .stale_tags
         .iter()
@@ -214,4 +218,19 @@ fn diff_reports_added_rules_and_state_changes() {
     assert_eq!(back.regressions(), 1);
     assert!(back.text().contains("regression"), "{}", back.text());
     assert!(diff::diff("main", &after, &after).is_empty());
+}
+
+#[test]
+fn a_sub_technique_tag_covers_its_parent_but_not_the_reverse() {
+    assert!(tag_covers("T1059.009", "T1059.009"));
+    assert!(tag_covers("T1059.009", "T1059"));
+    assert!(!tag_covers("T1059", "T1059.009"));
+    assert!(!tag_covers("T1059.009", "T1059.001"));
+    assert!(!tag_covers("T10590", "T1059"));
+}
+
+#[test]
+fn text_from_bundles_and_rules_cannot_drive_the_terminal() {
+    assert_eq!(report::clean("a\u{1b}[31mb\nc"), "a\\u{1b}[31mb\\u{a}c");
+    assert_eq!(report::md_escape("x|y\n`z`"), "x\\|y \\`z\\`");
 }
