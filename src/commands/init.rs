@@ -38,6 +38,15 @@ const README_SECTION: &str = include_str!("init/README-section.md");
 /// The strategy and target of the example draft written into `rules/`.
 const EXAMPLE: (&str, &str) = ("DET0078", "aws-cloudtrail");
 
+/// The GitHub workflow: `docs/ci/github-annotations.yml` with the action at this binary's
+/// release tag.
+fn workflow() -> String {
+    WORKFLOW.replace(
+        "sigsmith/sigsmith@v0.1.0",
+        &format!("sigsmith/sigsmith@v{}", env!("CARGO_PKG_VERSION")),
+    )
+}
+
 /// The files `init` writes, relative to the repository folder, with their contents.
 fn planned_files(readme_exists: bool) -> anyhow::Result<Vec<(PathBuf, String)>> {
     let catalog = Catalog::builtin().context("loading the built-in strategy catalog")?;
@@ -56,11 +65,11 @@ fn planned_files(readme_exists: bool) -> anyhow::Result<Vec<(PathBuf, String)>> 
         (PathBuf::from("sigsmith.toml"), CONFIG.to_owned()),
         (
             PathBuf::from(".pre-commit-config.yaml"),
-            PRE_COMMIT.to_owned(),
+            PRE_COMMIT.replace("{{version}}", env!("CARGO_PKG_VERSION")),
         ),
         (
             Path::new(".github").join("workflows").join("sigsmith.yml"),
-            WORKFLOW.to_owned(),
+            workflow(),
         ),
         (Path::new("rules").join(&draft.rel_path), draft.text),
     ];

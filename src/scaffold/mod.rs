@@ -98,6 +98,19 @@ pub enum ScaffoldError {
         /// What is wrong.
         message: String,
     },
+    /// A `--templates` file that overrides no built-in template and is used by none.
+    #[error(
+        "{}: template {name} overrides no built-in template and no template includes it (built-in templates: {known})",
+        path.display()
+    )]
+    UnknownTemplate {
+        /// The file.
+        path: PathBuf,
+        /// Its template name (the file name).
+        name: String,
+        /// The built-in template names.
+        known: String,
+    },
     /// A `--templates` directory or file could not be read.
     #[error("cannot read templates from {}: {source}", path.display())]
     TemplatesDir {
@@ -358,6 +371,8 @@ impl Renderer {
                 source,
             };
             let files = template_files(dir).map_err(io)?;
+            let builtin: Vec<&str> = BUILTIN_TEMPLATES.iter().map(|(n, _)| *n).collect();
+            let mut user: Vec<(String, String, PathBuf)> = Vec::new();
             for path in files {
                 let text = std::fs::read_to_string(&path).map_err(|source| {
                     ScaffoldError::TemplatesDir {
@@ -369,11 +384,63 @@ impl Renderer {
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
+                user.push((name, text, path));
+            }
+            // A file that overrides no built-in template and that no template includes,
+            // extends or imports is a misnamed override: say so instead of ignoring it.
+            for (name, _, path) in &user {
+                if builtin.contains(&name.as_str()) {
+                    continue;
+                }
+                let quoted = [format!("\"{name}\""), format!("'{name}'")];
+                let used = BUILTIN_TEMPLATES
+                    .iter()
+                    .map(|(_, t)| *t)
+                    .chain(
+                        user.iter()
+                            .filter(|(n, _, _)| n != name)
+                            .map(|(_, t, _)| t.as_str()),
+                    )
+                    .any(|t| quoted.iter().any(|q| t.contains(q.as_str())));
+                if !used {
+                    return Err(ScaffoldError::UnknownTemplate {
+                        path: path.clone(),
+                        name: name.clone(),
+                        known: builtin.join(", "),
+                    });
+                }
+            }
+            for (name, text, _) in user {
                 env.add_template_owned(name.clone(), text)
                     .map_err(|e| template_error(&name, &e))?;
             }
         }
         Ok(Self { env })
+    }
+
+    /// A rendering error, naming the expression that failed when minijinja knows it (an
+    /// undefined variable is reported as ``undefined value `strategy.nme` ``).
+    fn render_error(&self, template: &str, err: &minijinja::Error) -> ScaffoldError {
+        let mut e = template_error(template, err);
+        let name = err.name().unwrap_or(template);
+        let expr = err.range().and_then(|range| {
+            let tmpl = self.env.get_template(name).ok()?;
+            tmpl.source().get(range).map(|s| s.trim().to_owned())
+        });
+        if let (Some(expr), ScaffoldError::Template { message, .. }) = (expr, &mut e)
+            && !expr.is_empty()
+        {
+            if err.kind() == minijinja::ErrorKind::UndefinedError {
+                *message =
+                    message.replacen("undefined value", &format!("undefined value `{expr}`"), 1);
+                if !message.contains(&format!("`{expr}`")) {
+                    message.push_str(&format!(" (`{expr}`)"));
+                }
+            } else {
+                message.push_str(&format!(" (in `{expr}`)"));
+            }
+        }
+        e
     }
 
     /// Names of every loaded template, sorted.
@@ -402,7 +469,7 @@ impl Renderer {
                 })?;
         let mut sink = LimitedOutput::default();
         tmpl.render_captured_to(&ctx, &mut sink)
-            .map_err(|e| template_error(&template, &e))?;
+            .map_err(|e| self.render_error(&template, &e))?;
         let mut text = String::from_utf8(sink.buf).map_err(|_| ScaffoldError::Template {
             template: template.clone(),
             line: None,
