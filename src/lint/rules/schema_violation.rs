@@ -48,7 +48,7 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
         DocKind::Rule => SchemaKind::SigmaRule,
         DocKind::Correlation => SchemaKind::SigmaCorrelation,
         DocKind::Filter => SchemaKind::SigmaFilter,
-        DocKind::Unknown => return,
+        DocKind::Unknown | DocKind::Foreign => return,
     };
     let json = cx.doc.root.to_json();
     let violations = match schema::validate(kind, &json) {
