@@ -260,6 +260,8 @@ pub struct DuplicateKey {
     pub first: Pos,
     /// Where it appears again.
     pub again: Pos,
+    /// Where the repeated key ends.
+    pub again_end: Pos,
 }
 
 /// Why a file could not be parsed completely.
@@ -584,6 +586,7 @@ impl Builder {
                                 key: text,
                                 first: *first,
                                 again: key.span.start,
+                                again_end: key.span.end,
                             });
                         } else {
                             seen.insert(text, key.span.start);
