@@ -63,6 +63,10 @@ pub enum Command {
     New(commands::new::NewArgs),
     /// Lint Sigma rule files and repositories.
     Lint(commands::lint::LintArgs),
+    /// Evaluate Sigma rules, filters and correlation rules on events.
+    Eval(commands::eval::EvalArgs),
+    /// Run the exemplars (sample events expected to match or not) kept with each rule.
+    Test(commands::test::TestArgs),
     /// List every lint check with its code, name, default severity and summary.
     Rules(commands::rules::RulesArgs),
     /// Print the documentation of one lint check.
@@ -95,6 +99,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Show(args) => commands::show::run(args, globals),
         Command::New(args) => commands::new::run(args, globals),
         Command::Lint(args) => commands::lint::run(args, globals),
+        Command::Eval(args) => commands::eval::run_eval(args, globals),
+        Command::Test(args) => commands::test::run_test(args, globals),
         Command::Rules(args) => commands::rules::run_rules(args, globals),
         Command::Explain(args) => commands::rules::run_explain(args, globals),
         Command::Init(args) => commands::init::run(args, globals),
@@ -107,7 +113,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let mut stderr = anstream::stderr();
-            let _ = std::io::Write::write_fmt(&mut stderr, format_args!("error: {err:#}\n"));
+            // Error messages quote file names and file contents: escape control characters.
+            let message = crate::output::sanitize::text(&format!("{err:#}")).into_owned();
+            let _ = std::io::Write::write_fmt(&mut stderr, format_args!("error: {message}\n"));
             ExitCode::from(2)
         }
     }

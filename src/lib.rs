@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod eval;
 pub mod lint;
 pub mod output;
 pub mod scaffold;

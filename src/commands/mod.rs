@@ -4,9 +4,11 @@
 pub mod attack;
 pub mod completions;
 pub mod describe;
+pub mod eval;
 pub mod init;
 pub mod lint;
 pub mod new;
 pub mod rules;
 pub mod show;
 pub mod strategies;
+pub mod test;
