@@ -67,6 +67,9 @@ pub enum Command {
     Eval(commands::eval::EvalArgs),
     /// Run the exemplars (sample events expected to match or not) kept with each rule.
     Test(commands::test::TestArgs),
+    /// ATT&CK coverage of a rule repository per domain, strategy and technique, judged by
+    /// context (API001); text, JSON, Markdown or Navigator layers.
+    Coverage(commands::coverage::CoverageArgs),
     /// List every lint check with its code, name, default severity and summary.
     Rules(commands::rules::RulesArgs),
     /// Print the documentation of one lint check.
@@ -101,6 +104,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Lint(args) => commands::lint::run(args, globals),
         Command::Eval(args) => commands::eval::run_eval(args, globals),
         Command::Test(args) => commands::test::run_test(args, globals),
+        Command::Coverage(args) => commands::coverage::run(args, globals),
         Command::Rules(args) => commands::rules::run_rules(args, globals),
         Command::Explain(args) => commands::rules::run_explain(args, globals),
         Command::Init(args) => commands::init::run(args, globals),

@@ -12,6 +12,7 @@ pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod coverage;
 pub mod diagnostic;
 pub mod discover;
 pub mod eval;

@@ -256,6 +256,7 @@ fn parse_only(sources: &[SourceFile]) -> crate::lint::engine::LintOutput {
         findings: Vec::new(),
         files: sources.len(),
         documents,
+        summaries: Vec::new(),
         skipped: Vec::new(),
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod attack;
 pub mod completions;
+pub mod coverage;
 pub mod describe;
 pub mod eval;
 pub mod init;
