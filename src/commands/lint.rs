@@ -319,9 +319,9 @@ fn write_skipped_notes(skipped: &[Skipped], err: &mut dyn Write) {
         let _ = writeln!(
             err,
             "note: skipped {}:{}: not a Sigma document: {}",
-            crate::output::sanitize::line(&s.path.display().to_string()),
+            output::sanitize::line(&s.path.display().to_string()),
             s.pos.line,
-            crate::output::sanitize::line(&s.reason)
+            output::sanitize::line(&s.reason)
         );
     }
     if skipped.len() > SKIPPED_NOTES {
