@@ -571,6 +571,20 @@ fn diff_reports_what_a_change_adds_and_removes() {
     );
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(md.contains("removed") && md.contains(":warning:"), "{md}");
+    assert_eq!(out.status.code(), Some(0));
+    let out = sigsmith(
+        repo,
+        &[
+            "coverage",
+            "rules",
+            "--attack",
+            &ics,
+            "--diff",
+            "HEAD",
+            "--fail-on-regression",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "DET0742 lost its only rule");
     let out = sigsmith(
         repo,
         &[
