@@ -163,7 +163,8 @@ pub struct Config {
     pub file: ConfigFile,
 }
 
-/// Looks for [`CONFIG_NAMES`] in the folder of `start` (a file or folder) and its parents.
+/// Looks for [`CONFIG_NAMES`] in the folder of `start` (a file or folder) and its parents, up
+/// to the root of the git repository holding it (a folder with `.git`), when there is one.
 pub fn find_config(start: &Path) -> Option<PathBuf> {
     let start = if start.is_dir() {
         start
@@ -173,9 +174,16 @@ pub fn find_config(start: &Path) -> Option<PathBuf> {
     for dir in start.ancestors() {
         for name in CONFIG_NAMES {
             let candidate = dir.join(name);
-            if candidate.is_file() {
+            // Anything by that name is the configuration: a FIFO, a dangling link or a link
+            // loop is then a clear error from `Config::load`, never silently skipped.
+            if candidate.symlink_metadata().is_ok() {
                 return Some(candidate);
             }
+        }
+        // Discovery stops at the root of the git repository: a configuration above it
+        // belongs to something else.
+        if dir.join(".git").symlink_metadata().is_ok() {
+            break;
         }
     }
     None
@@ -209,7 +217,15 @@ impl Config {
 
     /// Reads and checks the configuration file at `path` (relative to `cwd`).
     pub fn load(path: &Path, cwd: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        if let Some(problem) = crate::discover::not_regular_file(&cwd.join(path)) {
+            return Err(ConfigError {
+                path: path.to_path_buf(),
+                pos: None,
+                message: format!("cannot read configuration file: it {problem}"),
+                help: Vec::new(),
+            });
+        }
+        let text = std::fs::read_to_string(cwd.join(path)).map_err(|e| ConfigError {
             path: path.to_path_buf(),
             pos: None,
             message: format!("cannot read configuration file: {e}"),

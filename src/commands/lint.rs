@@ -224,7 +224,7 @@ pub fn lint(args: &LintArgs, cwd: &Path) -> anyhow::Result<(Outcome, Vec<SourceF
     let (mut findings, path_ignored) = selection.apply(findings);
     suppressed += path_ignored;
     if let Some(rev) = &args.changed_since {
-        let changed = discover::changed_since(cwd, rev)?;
+        let changed = discover::changed_since_paths(cwd, &paths, rev)?;
         keep_changed(&mut findings, &changed, cwd);
     }
     sort_findings(&mut findings);

@@ -246,7 +246,11 @@ pub fn run(args: NewArgs, globals: Globals) -> anyhow::Result<ExitCode> {
             let written = scaffold::write::write_drafts(out, &drafts, args.force)?;
             if !globals.quiet {
                 for p in &written {
-                    writeln!(stdout, "wrote {}", p.display())?;
+                    writeln!(
+                        stdout,
+                        "wrote {}",
+                        crate::output::sanitize::line(&p.display().to_string())
+                    )?;
                 }
             }
         }

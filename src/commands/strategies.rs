@@ -1,5 +1,6 @@
 //! `sigsmith strategies`: list detection strategies and their targets.
 
+use std::borrow::Cow;
 use std::io::Write as _;
 use std::process::ExitCode;
 
@@ -7,6 +8,7 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::cli::Globals;
+use crate::output::sanitize::line;
 use crate::strategy::{Catalog, Strategy};
 
 const EXAMPLES: &str = "\
@@ -115,13 +117,15 @@ pub fn render(catalog: &Catalog, format: Format) -> anyhow::Result<String> {
         Format::Text => {
             let mut out = String::new();
             for s in catalog.list() {
-                let techniques: Vec<&str> = s.techniques.iter().map(|t| t.id.as_str()).collect();
+                let techniques: Vec<Cow<'_, str>> =
+                    s.techniques.iter().map(|t| line(&t.id)).collect();
+                // One row per line: bundle text is escaped (newlines included).
                 out.push_str(&format!(
                     "{:<8} {:<10} {:<18} {}{}\n",
-                    s.id,
+                    line(&s.id),
                     s.domain,
                     s.family,
-                    s.name,
+                    line(&s.name),
                     if techniques.is_empty() {
                         String::new()
                     } else {
@@ -131,9 +135,9 @@ pub fn render(catalog: &Catalog, format: Format) -> anyhow::Result<String> {
                 for t in &s.targets {
                     out.push_str(&format!(
                         "    {:<24} {:<20} {}{}\n",
-                        t.name,
-                        t.platform,
-                        t.logsource,
+                        line(&t.name),
+                        line(&t.platform),
+                        line(&t.logsource.to_string()),
                         if t.correlation.is_some() {
                             "  [+correlation]"
                         } else {
@@ -205,6 +209,10 @@ pub fn run(args: StrategiesArgs, globals: Globals) -> anyhow::Result<ExitCode> {
             }
         }
         render(&catalog, args.format)?
+    };
+    let text = match args.format {
+        Format::Text => crate::output::sanitize::text(&text).into_owned(),
+        Format::Json => text,
     };
     let mut stdout = anstream::stdout();
     stdout.write_all(text.as_bytes())?;
