@@ -20,4 +20,5 @@ pub mod scaffold;
 pub mod schema;
 pub mod strategy;
 pub mod suppress;
+pub mod vocab;
 pub mod yaml;

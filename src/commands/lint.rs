@@ -19,7 +19,6 @@ use crate::config::{Config, RuleSelection, find_config};
 use crate::diagnostic::{Finding, sort_findings};
 use crate::discover::{self, Excludes, normalize};
 use crate::lint::engine::{LintOptions, SourceFile, lint_sources};
-use crate::lint::profile::ProfileSet;
 use crate::lint::registry::{self, CheckFn};
 use crate::output::{self, Format, Report, Summary};
 use crate::suppress;
@@ -144,7 +143,7 @@ pub fn lint(args: &LintArgs, cwd: &Path) -> anyhow::Result<(Outcome, Vec<SourceF
         .context("invalid --exclude")?;
 
     let discovery = discover::discover_in(cwd, &paths, &excludes, &mut io::stdin().lock())?;
-    let mut profiles = ProfileSet::builtin();
+    let mut profiles = crate::vocab::Vocabulary::builtin();
     profiles.extend(config.file.profiles.clone());
     let mut bundles: Vec<PathBuf> = config
         .file

@@ -50,16 +50,7 @@ impl DocKind {
     }
 }
 
-/// The three logsource keys a profile matches on (lowercased).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LogSource {
-    /// `logsource.product`.
-    pub product: Option<String>,
-    /// `logsource.service`.
-    pub service: Option<String>,
-    /// `logsource.category`.
-    pub category: Option<String>,
-}
+pub use crate::vocab::LogSource;
 
 /// One classified YAML document of a file.
 #[derive(Debug, Clone)]
@@ -125,6 +116,7 @@ impl SigmaDocument {
             product: get("product"),
             service: get("service"),
             category: get("category"),
+            definition: None,
         }
     }
 
