@@ -70,8 +70,9 @@ pub struct ConfigFile {
     /// profile replaces it.
     #[serde(default)]
     pub profiles: Vec<Profile>,
-    /// MITRE ATT&CK STIX bundles (paths relative to this file) that `sigsmith lint` uses to
-    /// check that `attack.tNNNN` tags name current techniques; `--attack` adds to them.
+    /// MITRE ATT&CK STIX bundles (paths relative to this file) every command that reads ATT&CK
+    /// data loads (`lint` checks that `attack.tNNNN` tags name current techniques; `strategies`,
+    /// `show`, `new` and `coverage` import their strategies); `--attack` adds to them.
     #[serde(default)]
     pub attack: Vec<PathBuf>,
 }

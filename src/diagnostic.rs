@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::yaml::Pos;
+use crate::yaml::{Pos, Span};
 
 /// How serious a finding is.
 #[derive(
@@ -79,6 +79,31 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Sets where the flagged text ends (exclusive). An end at or before the start is ignored,
+    /// so callers may pass whatever span they have.
+    pub fn with_end(mut self, end: Pos) -> Self {
+        self.end = (end > self.pos).then_some(end);
+        self
+    }
+
+    /// Sets start and end from a span.
+    pub fn with_span(mut self, span: Span) -> Self {
+        self.pos = span.start;
+        self.with_end(span.end)
+    }
+
+    /// Adds an imperative fix hint.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a related location.
+    pub fn with_related(mut self, related: Related) -> Self {
+        self.related.push(related);
+        self
+    }
+
     /// Sort key giving the documented output order: path, line, column, code.
     pub fn sort_key(&self) -> (&PathBuf, Pos, &'static str, &str) {
         (&self.path, self.pos, self.code, &self.message)

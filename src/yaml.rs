@@ -277,6 +277,54 @@ impl fmt::Display for YamlError {
     }
 }
 
+/// A node tag that the YAML safe loaders of Sigma tools refuse (`!!python/object`, `!custom`),
+/// or a merge key (`<<:`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marked {
+    /// Index of the document it is in.
+    pub doc_index: usize,
+    /// The tag as written (`!!python/object:os.system`), or `<<` for a merge key.
+    pub text: String,
+    /// Where the tagged node (or the merge key) is.
+    pub span: Span,
+}
+
+/// The tags of the YAML core and the types PyYAML's safe loader (which pySigma uses)
+/// constructs; any other tag is refused by it.
+const SAFE_TAGS: &[&str] = &[
+    "str",
+    "int",
+    "float",
+    "bool",
+    "null",
+    "binary",
+    "timestamp",
+    "omap",
+    "pairs",
+    "set",
+    "seq",
+    "map",
+    "merge",
+    "value",
+];
+
+/// Whether a Sigma tool's safe YAML loader accepts `tag`.
+fn is_safe_tag(tag: &Tag) -> bool {
+    if tag.handle == "!" && tag.suffix.is_empty() {
+        return true; // the non-specific tag `!`
+    }
+    (tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!")
+        && SAFE_TAGS.contains(&tag.suffix.as_str())
+}
+
+fn tag_text(tag: &Tag) -> String {
+    if tag.handle == "tag:yaml.org,2002:" {
+        format!("!!{}", tag.suffix)
+    } else {
+        format!("{}{}", tag.handle, tag.suffix)
+    }
+}
+
 /// The result of parsing one YAML stream.
 #[derive(Debug, Clone, Default)]
 pub struct Stream {
@@ -285,6 +333,10 @@ pub struct Stream {
     pub documents: Vec<Document>,
     /// Keys repeated within one mapping.
     pub duplicate_keys: Vec<DuplicateKey>,
+    /// Nodes with a tag a safe loader refuses.
+    pub unsafe_tags: Vec<Marked>,
+    /// Merge keys (`<<: *anchor`), a YAML 1.1 feature kept as a plain `<<` key here.
+    pub merge_keys: Vec<Marked>,
     /// The first error, if the stream is not valid YAML or breaks a limit.
     pub error: Option<YamlError>,
 }
@@ -517,6 +569,13 @@ impl Builder {
             }) => match pending_key.take() {
                 None => *pending_key = Some(node),
                 Some(key) => {
+                    if key.style == Style::Plain && key.as_str() == Some("<<") {
+                        self.out.merge_keys.push(Marked {
+                            doc_index,
+                            text: "<<".to_owned(),
+                            span: key.span,
+                        });
+                    }
                     if let Some(text) = key.scalar_text() {
                         let text = text.into_owned();
                         if let Some(first) = seen.get(&text) {
@@ -539,6 +598,17 @@ impl Builder {
 
     fn event(&mut self, ev: Event<'_>, span: &RawSpan) -> Result<(), ()> {
         let sp = self.span(span);
+        if let Event::Scalar(_, _, _, Some(tag))
+        | Event::SequenceStart(_, Some(tag))
+        | Event::MappingStart(_, Some(tag)) = &ev
+            && !is_safe_tag(tag)
+        {
+            self.out.unsafe_tags.push(Marked {
+                doc_index: self.out.documents.len(),
+                text: tag_text(tag),
+                span: sp,
+            });
+        }
         match ev {
             Event::DocumentStart(_) => {
                 self.doc_start = sp.start;
@@ -638,6 +708,34 @@ impl Builder {
     }
 }
 
+/// The position of the tab character a parser error about tabs is about: the first tab on the
+/// reported line (the parser may report the token before or after it), else the first tab
+/// after the reported position, else the last one before it.
+fn tab_pos(text: &str, reported: Pos) -> Option<Pos> {
+    let mut before = None;
+    let mut after = None;
+    for (i, line) in text.split('\n').enumerate() {
+        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        for (c, ch) in line.chars().enumerate() {
+            if ch == '\t' {
+                let p = Pos::new(line_no, u32::try_from(c + 1).unwrap_or(u32::MAX));
+                if line_no == reported.line {
+                    return Some(p);
+                }
+                if p > reported {
+                    after = after.or(Some(p));
+                } else {
+                    before = Some(p);
+                }
+            }
+        }
+        if line_no > reported.line && after.is_some() {
+            break;
+        }
+    }
+    after.or(before)
+}
+
 /// Parses a YAML stream. Never panics; problems are reported in [`Stream::error`].
 pub fn parse(text: &str) -> Stream {
     let mut b = Builder {
@@ -660,6 +758,11 @@ pub fn parse(text: &str) -> Stream {
             Err(e) => {
                 let pos = b.pos(e.marker());
                 let info = e.info();
+                let pos = if info.contains("tab") {
+                    tab_pos(text, pos).unwrap_or(pos)
+                } else {
+                    pos
+                };
                 if info.contains("recursion limit") {
                     b.err(pos, format!("YAML nesting too deep ({info})"));
                 } else {
@@ -771,6 +874,25 @@ mod tests {
         // CRLF files keep the parser's own numbering.
         let s = parse("a: 1\r\nb: 2\r\n");
         assert_eq!(s.documents[0].root.pointer("/b").pos(), Pos::new(2, 4));
+    }
+
+    #[test]
+    fn unsafe_tags_and_merge_keys_are_recorded() {
+        let s = parse(
+            "a: !!python/object:os.system x\nb: !!str 1\nc: !custom {d: 1}\nbase: &b {x: 1}\ne:\n  <<: *b\n",
+        );
+        let tags: Vec<_> = s.unsafe_tags.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(tags, vec!["!!python/object:os.system", "!custom"]);
+        assert_eq!(s.unsafe_tags[0].span.start.line, 1);
+        assert_eq!(s.merge_keys.len(), 1);
+        assert_eq!(s.merge_keys[0].span.start, Pos::new(6, 3));
+    }
+
+    #[test]
+    fn tab_errors_point_at_the_tab() {
+        let s = parse("a:\n  b: 1\n\tc: 2\n");
+        let e = s.error.expect("a tab in indentation is an error");
+        assert_eq!(e.pos, Pos::new(3, 1), "{e}");
     }
 
     #[test]

@@ -82,3 +82,47 @@ fn unreadable_attack_bundle_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.json"));
 }
+
+/// `attack = [...]` in sigsmith.toml is honoured by `strategies`, `show` and `new` (not only
+/// `lint`): the configured ICS bundle's strategies appear without `--attack`.
+#[test]
+fn config_attack_key_is_honoured_by_every_command() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let ics = shared.join("attack/ics-attack-18.1.json");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        tmp.path().join("sigsmith.toml"),
+        format!("attack = [{:?}]\n", ics.display().to_string()),
+    )
+    .expect("write config");
+    let run = |args: &[&str]| {
+        let out = Command::new(common::bin())
+            .args(args)
+            .current_dir(tmp.path())
+            .env_remove("SIGSMITH_ATTACK")
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let listing = run(&["strategies", "--domain", "ics"]);
+    assert!(listing.contains("DET0743"), "{listing}");
+    let shown = run(&["show", "DET0743"]);
+    assert!(shown.contains("ATT&CK DET0743"), "{shown}");
+    let drafts = run(&["new", "DET0743"]);
+    assert!(drafts.contains("attack."), "{drafts}");
+    // Without the configuration the imported strategy is unknown.
+    let out = Command::new(common::bin())
+        .args(["show", "DET0743"])
+        .env_remove("SIGSMITH_ATTACK")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -61,6 +61,7 @@ fn lint_document(name: &str, data: &[u8]) -> (String, LintOutput) {
         findings: &findings,
         sources: sources.into_iter().collect(),
         summary: Summary::new(&findings, 1, out.documents, applied.suppressed),
+        skipped: &out.skipped,
     };
     for (format, styled) in [
         (Format::Text, false),

@@ -43,6 +43,7 @@ fuzz_target!(|data: &[u8]| {
         findings: &findings,
         sources: sources.into_iter().collect(),
         summary: Summary::new(&findings, 1, out.documents, applied.suppressed),
+        skipped: &out.skipped,
     };
     let mut buf = Vec::new();
     for (format, styled) in [

@@ -1,34 +1,8 @@
-//! Filters for listing strategies: `--domain`, `--platform`, `--technique`.
+//! Filters for listing strategies by domain, platform and technique (the `--domain`,
+//! `--platform` and `--technique` options of `strategies`).
 
 use super::{DetectionStrategy, Domain};
 use crate::strategy::Strategy;
-
-/// The `strategies` filter options.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct FilterArgs {
-    /// Only strategies of this ATT&CK domain.
-    #[arg(long, value_name = "DOMAIN", value_parser = ["enterprise", "ics", "mobile"])]
-    pub domain: Option<String>,
-    /// Only strategies with an analytic or target on this platform (case-insensitive, e.g.
-    /// IaaS, Windows).
-    #[arg(long, value_name = "PLATFORM")]
-    pub platform: Option<String>,
-    /// Only strategies detecting this technique or one of its sub-techniques (T1059 matches
-    /// T1059.009).
-    #[arg(long, value_name = "ID")]
-    pub technique: Option<String>,
-}
-
-impl FilterArgs {
-    /// The filter.
-    pub fn filter(&self) -> StrategyFilter {
-        StrategyFilter {
-            domain: self.domain.as_deref().and_then(|d| d.parse().ok()),
-            platform: self.platform.clone(),
-            technique: self.technique.clone(),
-        }
-    }
-}
 
 fn detects<'a>(mut techniques: impl Iterator<Item = &'a str>, wanted: &str) -> bool {
     let t = wanted.trim().to_ascii_uppercase();

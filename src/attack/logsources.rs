@@ -264,36 +264,6 @@ pub struct UnmappedName {
     pub strategies: usize,
 }
 
-/// The `strategies --unmapped` listing: text columns (references, strategies, domains, name)
-/// or versioned JSON.
-pub fn render_unmapped(list: &[UnmappedName], json: bool) -> Result<String, serde_json::Error> {
-    if json {
-        let mut s = serde_json::to_string_pretty(&serde_json::json!({
-            "version": 1,
-            "unmapped": list,
-        }))?;
-        s.push('\n');
-        return Ok(s);
-    }
-    let mut out = String::from("references  strategies  domains          log source name\n");
-    for u in list {
-        let domains: Vec<&str> = u.domains.iter().map(|d| d.as_str()).collect();
-        out.push_str(&format!(
-            "{:>10}  {:>10}  {:<15}  {}\n",
-            u.references,
-            u.strategies,
-            domains.join(","),
-            u.name
-        ));
-    }
-    let refs: usize = list.iter().map(|u| u.references).sum();
-    out.push_str(&format!(
-        "{} unmapped log source names, {refs} references\n",
-        list.len()
-    ));
-    Ok(out)
-}
-
 fn event_code_regex() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {

@@ -12,10 +12,11 @@
 //!
 //! [`logsources`] maps ATT&CK log source names and channels to Sigma logsources, and
 //! [`convert`] turns the strategies into the scaffolder's model.
+//!
+//! This module only loads and converts: it prints nothing and defines no command-line
+//! arguments (those live in [`crate::commands::attack`]).
 
-mod args;
 pub mod convert;
-pub mod describe;
 mod filter;
 pub mod logsources;
 mod model;
@@ -25,8 +26,7 @@ mod tags;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-pub use args::{AttackArgs, AttackCatalog};
-pub use filter::{FilterArgs, StrategyFilter};
+pub use filter::StrategyFilter;
 pub use model::{
     Analytic, BundleInfo, DataComponent, DetectionStrategy, Domain, LogSourceRef, MutableElement,
     Skipped, Status, Tactic, Technique,

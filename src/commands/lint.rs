@@ -12,13 +12,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
+use clap::ValueEnum as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{ColorChoice, Globals};
 use crate::config::{Config, RuleSelection, find_config};
-use crate::diagnostic::{Finding, sort_findings};
+use crate::diagnostic::{Finding, Severity, sort_findings};
 use crate::discover::{self, Excludes, normalize};
-use crate::lint::engine::{LintOptions, SourceFile, lint_sources};
+use crate::lint::engine::{LintOptions, Skipped, SourceFile, lint_sources};
 use crate::lint::registry::{self, CheckFn};
 use crate::output::{self, Format, Report, Summary};
 use crate::suppress;
@@ -32,9 +33,15 @@ Examples:
   cat rule.yml | sigsmith lint -         lint standard input
   sigsmith lint --format sarif -o sigsmith.sarif rules/
   sigsmith lint --select API --ignore API003 --strict
+  sigsmith lint --format concise | grep API001
+  sigsmith lint --statistics             counts per check instead of the findings
+  sigsmith lint --fail-on warning        exit 1 on warnings and errors
 
-Exit codes: 0 no error-level finding (none at all with --strict), 1 findings, 2 usage,
-configuration or I/O error.")]
+YAML documents that are not Sigma documents (pySigma pipelines, CI workflows, mkdocs.yml, any
+YAML without Sigma document keys) are skipped with a note; see `sigsmith explain SIG015`.
+
+Exit codes: 0 no finding at or above --fail-on (default: error; --strict is --fail-on info),
+1 findings, 2 usage, configuration or I/O error.")]
 pub struct LintArgs {
     /// Files or folders to lint (folders are searched for .yml/.yaml files, honouring
     /// .gitignore); `-` reads one YAML stream from standard input. Default: `.`.
@@ -69,35 +76,75 @@ pub struct LintArgs {
     /// suppressions).
     #[arg(long)]
     pub no_ignores: bool,
-    /// Exit with code 1 on any finding, not only on error-level findings.
-    #[arg(long)]
+    /// Exit with code 1 on any finding, not only on error-level findings (the same as
+    /// `--fail-on info`).
+    #[arg(long, conflicts_with = "fail_on")]
     pub strict: bool,
+    /// The lowest severity that makes the run fail (exit code 1): `error` (the default),
+    /// `warning`, `info` (any finding) or `never`. Overrides `strict` in the configuration.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    /// Print how many findings each check reported (most frequent first) instead of the
+    /// findings; with `--format text` or `concise` only.
+    #[arg(long)]
+    pub statistics: bool,
     /// Report only findings in files changed since the git revision REV (committed, staged,
     /// unstaged or untracked), plus repository-wide findings that point at them. Every file
     /// under PATH is still read, so duplicate ids and correlation references are checked
     /// against the whole repository.
     #[arg(long, value_name = "REV")]
     pub changed_since: Option<String>,
-    /// MITRE ATT&CK STIX bundle (repeatable; env SIGSMITH_ATTACK, comma-separated; also `attack`
-    /// in sigsmith.toml): SIG010 then also checks that technique tags exist and are neither
+    /// ATT&CK bundles: SIG010 then also checks that technique tags exist and are neither
     /// revoked nor deprecated, and that tactic tags are real tactic short names.
-    #[arg(
-        long = "attack",
-        value_name = "FILE",
-        env = "SIGSMITH_ATTACK",
-        value_delimiter = ','
-    )]
-    pub attack: Vec<PathBuf>,
+    #[command(flatten)]
+    pub attack: crate::commands::attack::AttackArgs,
     /// Read and parse every file but run no check (the benchmark's floor); prints the counts on
     /// standard error.
     #[arg(long, hide = true)]
     pub parse_only: bool,
 }
 
+/// `--fail-on`: the lowest severity that fails the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Fail on error-level findings (the default).
+    Error,
+    /// Fail on warnings and errors.
+    Warning,
+    /// Fail on any finding (what `--strict` does).
+    Info,
+    /// Never fail because of findings (exit 0; usage and I/O errors still exit 2).
+    Never,
+}
+
+impl FailOn {
+    /// The threshold in effect: `--fail-on`, else `--strict` or the configuration's `strict`
+    /// (both mean `info`), else `error`.
+    pub fn resolve(flag: Option<FailOn>, strict: bool) -> FailOn {
+        match flag {
+            Some(f) => f,
+            None if strict => FailOn::Info,
+            None => FailOn::Error,
+        }
+    }
+
+    /// Whether a finding of severity `s` fails the run.
+    pub fn fails(self, s: Severity) -> bool {
+        match self {
+            FailOn::Error => s >= Severity::Error,
+            FailOn::Warning => s >= Severity::Warning,
+            FailOn::Info => true,
+            FailOn::Never => false,
+        }
+    }
+}
+
 /// The result of linting, before rendering.
 pub struct Outcome {
     /// Findings in output order.
     pub findings: Vec<Finding>,
+    /// Documents skipped as not Sigma.
+    pub skipped: Vec<Skipped>,
     /// Counts.
     pub summary: Summary,
     /// Whether the run fails (exit code 1).
@@ -145,19 +192,10 @@ pub fn lint(args: &LintArgs, cwd: &Path) -> anyhow::Result<(Outcome, Vec<SourceF
     let discovery = discover::discover_in(cwd, &paths, &excludes, &mut io::stdin().lock())?;
     let mut profiles = crate::vocab::Vocabulary::builtin();
     profiles.extend(config.file.profiles.clone());
-    let mut bundles: Vec<PathBuf> = config
-        .file
-        .attack
-        .iter()
-        .map(|p| config.root.join(p))
-        .collect();
-    bundles.extend(args.attack.iter().map(|p| cwd.join(p)));
-    let attack = if bundles.is_empty() {
-        None
-    } else {
-        let data = crate::attack::load(&bundles, crate::attack::LoadOptions::default())?;
-        Some(std::sync::Arc::new(data) as std::sync::Arc<dyn crate::lint::engine::AttackIndex>)
-    };
+    let configured = crate::commands::attack::bundles_of(&config);
+    let attack = args.attack.load(&configured)?.map(|data| {
+        std::sync::Arc::new(data) as std::sync::Arc<dyn crate::lint::engine::AttackIndex>
+    });
     let opts = LintOptions { profiles, attack };
     let engine = if args.parse_only {
         parse_only(&discovery.sources)
@@ -190,12 +228,14 @@ pub fn lint(args: &LintArgs, cwd: &Path) -> anyhow::Result<(Outcome, Vec<SourceF
     }
     sort_findings(&mut findings);
 
-    let summary = Summary::new(&findings, files, engine.documents, suppressed);
-    let strict = args.strict || config.file.strict;
-    let failed = summary.errors > 0 || (strict && !findings.is_empty());
+    let mut summary = Summary::new(&findings, files, engine.documents, suppressed);
+    summary.not_sigma = engine.skipped.len();
+    let fail_on = FailOn::resolve(args.fail_on, args.strict || config.file.strict);
+    let failed = findings.iter().any(|f| fail_on.fails(f.severity));
     Ok((
         Outcome {
             findings,
+            skipped: engine.skipped,
             summary,
             failed,
         },
@@ -215,6 +255,7 @@ fn parse_only(sources: &[SourceFile]) -> crate::lint::engine::LintOutput {
         findings: Vec::new(),
         files: sources.len(),
         documents,
+        skipped: Vec::new(),
     }
 }
 
@@ -265,8 +306,41 @@ fn color_choice(c: ColorChoice) -> anstream::ColorChoice {
     }
 }
 
+/// Checks named in the `top checks:` line after the summary.
+const TOP_CHECKS: usize = 5;
+/// Skipped documents named one per line before the summary; the rest are counted.
+const SKIPPED_NOTES: usize = 10;
+
+/// One `note:` line per skipped non-Sigma document (at most [`SKIPPED_NOTES`]).
+fn write_skipped_notes(skipped: &[Skipped], err: &mut dyn Write) {
+    for s in skipped.iter().take(SKIPPED_NOTES) {
+        let _ = writeln!(
+            err,
+            "note: skipped {}:{}: not a Sigma document: {}",
+            s.path.display(),
+            s.pos.line,
+            s.reason
+        );
+    }
+    if skipped.len() > SKIPPED_NOTES {
+        let _ = writeln!(
+            err,
+            "note: skipped {} more non-Sigma documents (listed by --format json)",
+            skipped.len() - SKIPPED_NOTES
+        );
+    }
+}
+
 /// Runs `sigsmith lint`.
 pub fn run(args: LintArgs, globals: Globals) -> anyhow::Result<ExitCode> {
+    if args.statistics && !matches!(args.format, Format::Text | Format::Concise) {
+        anyhow::bail!(
+            "--statistics prints a table: use it with --format text or concise, not {}",
+            args.format
+                .to_possible_value()
+                .map_or_else(String::new, |v| v.get_name().to_owned())
+        );
+    }
     let cwd = std::env::current_dir().context("cannot determine the current folder")?;
     let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
     let progress = spinner(!globals.quiet && !reads_stdin && io::stderr().is_terminal());
@@ -282,11 +356,19 @@ pub fn run(args: LintArgs, globals: Globals) -> anyhow::Result<ExitCode> {
             .map(|s| (s.path.as_path(), s.text.as_str()))
             .collect(),
         summary: outcome.summary,
+        skipped: &outcome.skipped,
+    };
+    let render = |out: &mut dyn Write, styled: bool| {
+        if args.statistics {
+            output::write_statistics(report.findings, out)
+        } else {
+            output::write(args.format, &report, out, styled)
+        }
     };
     let written = match &args.output {
         Some(path) => {
             let mut buf = Vec::new();
-            output::write(args.format, &report, &mut buf, false)?;
+            render(&mut buf, false)?;
             std::fs::write(path, buf)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             Ok(())
@@ -294,7 +376,7 @@ pub fn run(args: LintArgs, globals: Globals) -> anyhow::Result<ExitCode> {
         None => {
             let stdout = io::stdout();
             let mut out = anstream::AutoStream::new(stdout.lock(), color_choice(globals.color));
-            output::write(args.format, &report, &mut out, true).and_then(|()| out.flush())
+            render(&mut out, true).and_then(|()| out.flush())
         }
     };
     match written {
@@ -302,10 +384,20 @@ pub fn run(args: LintArgs, globals: Globals) -> anyhow::Result<ExitCode> {
         Err(e) => return Err(e).context("cannot write the report"),
         Ok(()) => {}
     }
-    if !globals.quiet && (args.format == Format::Text || args.output.is_some()) {
+    let human = matches!(args.format, Format::Text | Format::Concise);
+    if !globals.quiet && (human || args.output.is_some()) {
         let mut err = anstream::AutoStream::new(io::stderr().lock(), color_choice(globals.color));
         if outcome.summary.files == 0 {
             let _ = writeln!(err, "warning: no YAML files found");
+        }
+        if human {
+            write_skipped_notes(&outcome.skipped, &mut err);
+        }
+        if human
+            && !args.statistics
+            && let Some(top) = output::top_checks_line(&outcome.findings, TOP_CHECKS)
+        {
+            let _ = writeln!(err, "{top}");
         }
         let _ = writeln!(err, "{}", outcome.summary.line());
     }

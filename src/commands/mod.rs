@@ -1,7 +1,9 @@
 //! Subcommand implementations. Each module owns its clap `Args` struct and a `run` function
 //! returning the process exit code, or an error that [`crate::cli::run`] reports with exit 2.
 
+pub mod attack;
 pub mod completions;
+pub mod describe;
 pub mod init;
 pub mod lint;
 pub mod new;

@@ -78,7 +78,7 @@ pub struct NewArgs {
     pub example_values: bool,
     /// ATT&CK bundles to import strategies from.
     #[command(flatten)]
-    pub attack: crate::attack::AttackArgs,
+    pub attack: crate::commands::attack::AttackArgs,
 }
 
 /// The (strategy, target) pairs selected by the arguments, in catalog order.
@@ -150,7 +150,9 @@ pub fn render_all(
 
 /// Runs `sigsmith new`.
 pub fn run(args: NewArgs, globals: Globals) -> anyhow::Result<ExitCode> {
-    let catalog = args.attack.catalog(&[], globals.quiet)?.catalog;
+    let cwd = std::env::current_dir()?;
+    let configured = crate::commands::attack::configured_bundles(&cwd, &cwd)?;
+    let catalog = args.attack.catalog(&configured, globals.quiet)?.catalog;
     let mut pairs = select(&catalog, &args.ids, args.all, &args.targets)?;
     if args.example_values && args.targets.is_empty() {
         // Drafts imported from ATT&CK keep todo placeholders that no example value fills.

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
-use crate::attack;
 use crate::cli::Globals;
 use crate::commands::strategies::Format;
 use crate::strategy::Strategy;
@@ -32,7 +31,7 @@ pub struct ShowArgs {
     pub format: Format,
     /// ATT&CK bundles to import strategies from.
     #[command(flatten)]
-    pub attack: crate::attack::AttackArgs,
+    pub attack: crate::commands::attack::AttackArgs,
 }
 
 /// The strategy as JSON: the catalog entry plus each baseline's placeholder, versioned.
@@ -177,7 +176,9 @@ pub fn to_text(s: &Strategy) -> String {
 
 /// Runs `sigsmith show`.
 pub fn run(args: ShowArgs, globals: Globals) -> anyhow::Result<ExitCode> {
-    let loaded = args.attack.catalog(&[], globals.quiet)?;
+    let cwd = std::env::current_dir()?;
+    let configured = crate::commands::attack::configured_bundles(&cwd, &cwd)?;
+    let loaded = args.attack.catalog(&configured, globals.quiet)?;
     let catalog = &loaded.catalog;
     let Some(s) = catalog.get(&args.id) else {
         bail!(
@@ -190,7 +191,9 @@ pub fn run(args: ShowArgs, globals: Globals) -> anyhow::Result<ExitCode> {
     let text = match args.format {
         Format::Text => {
             let mut t = to_text(s);
-            if let Some(more) = data.and_then(|d| attack::describe::text(d, &loaded.table, &s.id)) {
+            if let Some(more) =
+                data.and_then(|d| crate::commands::describe::text(d, &loaded.table, &s.id))
+            {
                 t.push_str(&more);
             }
             t
@@ -199,7 +202,7 @@ pub fn run(args: ShowArgs, globals: Globals) -> anyhow::Result<ExitCode> {
             let mut value = to_json(s)?;
             if let (Some(obj), Some(more)) = (
                 value.as_object_mut(),
-                data.and_then(|d| attack::describe::json(d, &s.id)),
+                data.and_then(|d| crate::commands::describe::json(d, &s.id)),
             ) {
                 obj.insert("attack".to_owned(), more);
             }

@@ -39,10 +39,10 @@ pub struct StrategiesArgs {
     pub format: Format,
     /// ATT&CK bundles to import strategies from.
     #[command(flatten)]
-    pub attack: crate::attack::AttackArgs,
+    pub attack: crate::commands::attack::AttackArgs,
     /// Which strategies to list.
     #[command(flatten)]
-    pub filter: crate::attack::FilterArgs,
+    pub filter: crate::commands::attack::FilterArgs,
     /// List the ATT&CK log source names that no mapping covers, with counts (with --attack).
     #[arg(long)]
     pub unmapped: bool,
@@ -153,17 +153,49 @@ pub fn render(catalog: &Catalog, format: Format) -> anyhow::Result<String> {
     }
 }
 
+/// The `strategies --unmapped` listing: text columns (references, strategies, domains, name)
+/// or versioned JSON.
+pub fn render_unmapped(
+    list: &[crate::attack::logsources::UnmappedName],
+    json: bool,
+) -> Result<String, serde_json::Error> {
+    if json {
+        let mut s = serde_json::to_string_pretty(&serde_json::json!({
+            "version": 1,
+            "unmapped": list,
+        }))?;
+        s.push('\n');
+        return Ok(s);
+    }
+    let mut out = String::from("references  strategies  domains          log source name\n");
+    for u in list {
+        let domains: Vec<&str> = u.domains.iter().map(|d| d.as_str()).collect();
+        out.push_str(&format!(
+            "{:>10}  {:>10}  {:<15}  {}\n",
+            u.references,
+            u.strategies,
+            domains.join(","),
+            u.name
+        ));
+    }
+    let refs: usize = list.iter().map(|u| u.references).sum();
+    out.push_str(&format!(
+        "{} unmapped log source names, {refs} references\n",
+        list.len()
+    ));
+    Ok(out)
+}
+
 /// Runs `sigsmith strategies`.
 pub fn run(args: StrategiesArgs, globals: Globals) -> anyhow::Result<ExitCode> {
-    let loaded = args.attack.catalog(&[], globals.quiet)?;
+    let cwd = std::env::current_dir()?;
+    let configured = crate::commands::attack::configured_bundles(&cwd, &cwd)?;
+    let loaded = args.attack.catalog(&configured, globals.quiet)?;
     let text = if args.unmapped {
         let Some(data) = &loaded.data else {
             anyhow::bail!("--unmapped needs ATT&CK data: give --attack FILE");
         };
-        crate::attack::logsources::render_unmapped(
-            &loaded.table.unmapped(data),
-            args.format == Format::Json,
-        )?
+        render_unmapped(&loaded.table.unmapped(data), args.format == Format::Json)?
     } else {
         let filter = args.filter.filter();
         let mut catalog = Catalog::default();

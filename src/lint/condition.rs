@@ -77,13 +77,16 @@ pub enum Expr {
     Or(Vec<Expr>),
 }
 
-/// The deprecated aggregation part of a condition (`| count() by x > 5`).
+/// The obsolete part of a condition: a Sigma v1 aggregation (`| count() by x > 5`) or the
+/// `near` operator, both replaced by correlation rules in Sigma v2.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Aggregation {
-    /// The text after the `|`, trimmed.
+    /// The text after the `|` (or from `near` on), trimmed.
     pub text: String,
-    /// Byte offset of the `|`.
+    /// Byte offset of the `|` (or of `near`).
     pub offset: usize,
+    /// Whether it is the `near` operator (without a pipe) rather than a pipe aggregation.
+    pub near: bool,
 }
 
 /// A parsed condition.
@@ -170,6 +173,7 @@ fn tokenize(s: &str) -> (Vec<Token>, Option<Aggregation>) {
                 let agg = Aggregation {
                     text: s[i + 1..].trim().to_owned(),
                     offset: i,
+                    near: false,
                 };
                 return (out, Some(agg));
             }
@@ -183,13 +187,23 @@ fn tokenize(s: &str) -> (Vec<Token>, Option<Aggregation>) {
                 }
                 // `i` only stops at ASCII bytes or the end, so the slice is on char boundaries.
                 let word = &s[start..i];
-                let tok = if word.eq_ignore_ascii_case("and") {
+                if word.eq_ignore_ascii_case("near") && !out.is_empty() {
+                    let agg = Aggregation {
+                        text: s[start..].trim().to_owned(),
+                        offset: start,
+                        near: true,
+                    };
+                    return (out, Some(agg));
+                }
+                // Operators are lower-case in Sigma (pySigma's grammar is case-sensitive);
+                // other spellings are words, which the parser reports.
+                let tok = if word == "and" {
                     Tok::And
-                } else if word.eq_ignore_ascii_case("or") {
+                } else if word == "or" {
                     Tok::Or
-                } else if word.eq_ignore_ascii_case("not") {
+                } else if word == "not" {
                     Tok::Not
-                } else if word.eq_ignore_ascii_case("of") {
+                } else if word == "of" {
                     Tok::Of
                 } else {
                     Tok::Word(word.to_owned())
@@ -293,18 +307,38 @@ impl Parser {
                 }
             }
             Tok::Word(word) => {
-                let next_is_of =
-                    matches!(self.toks.get(self.pos + 1).map(|t| &t.tok), Some(Tok::Of));
+                if let Some(op) = ["and", "or", "not", "of"]
+                    .into_iter()
+                    .find(|op| word.eq_ignore_ascii_case(op))
+                {
+                    return self.err(format!(
+                        "`{word}` is not a Sigma operator: operators are lower-case (`{op}`)"
+                    ));
+                }
+                let next = self.toks.get(self.pos + 1).map(|t| &t.tok);
+                let next_is_of = matches!(next, Some(Tok::Of))
+                    || matches!(next, Some(Tok::Word(w)) if w.eq_ignore_ascii_case("of"));
                 if next_is_of {
-                    let quant = if word == "1" || word.eq_ignore_ascii_case("any") {
+                    let quant = if word == "1" || word == "any" {
                         Quantifier::Any
-                    } else if word.eq_ignore_ascii_case("all") {
+                    } else if word == "all" {
                         Quantifier::All
+                    } else if word.eq_ignore_ascii_case("any") || word.eq_ignore_ascii_case("all") {
+                        return self.err(format!(
+                            "`{word}` is not a Sigma quantifier: quantifiers are lower-case (`{}`)",
+                            word.to_ascii_lowercase()
+                        ));
                     } else {
                         return self.err(format!(
-                            "`{word} of` is not valid: use `1 of`, `any of` or `all of`"
+                            "`{word} of` is not valid: the quantifiers are `1 of`, `any of` and `all of` (count with a correlation rule)"
                         ));
                     };
+                    if let Some(Tok::Word(w)) = next {
+                        self.pos += 1;
+                        return self.err(format!(
+                            "`{w}` is not a Sigma operator: operators are lower-case (`of`)"
+                        ));
+                    }
                     self.pos += 2;
                     let Some(target) = self.peek().cloned() else {
                         return self.err("expected `them` or an identifier pattern after `of`");
@@ -315,8 +349,19 @@ impl Parser {
                             describe(Some(&target))
                         ));
                     };
+                    if pat != "them" && pat.eq_ignore_ascii_case("them") {
+                        return self.err(format!("`{pat}` is not valid: write `them`"));
+                    }
+                    if let Some(bad) = pat
+                        .chars()
+                        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '*')))
+                    {
+                        return self.err(format!(
+                            "`{pat}` is not an identifier pattern: `{bad}` is not allowed (letters, digits, `_`, `-` and `*`)"
+                        ));
+                    }
                     self.pos += 1;
-                    let target_kind = if pat.eq_ignore_ascii_case("them") {
+                    let target_kind = if pat == "them" {
                         OfTarget::Them
                     } else {
                         OfTarget::Pattern(pat)
@@ -329,6 +374,17 @@ impl Parser {
                 }
                 if word.eq_ignore_ascii_case("them") {
                     return self.err("`them` needs a quantifier: `1 of them` or `all of them`");
+                }
+                if let Some(bad) = word
+                    .chars()
+                    .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-')))
+                {
+                    let why = if bad == '*' {
+                        "a wildcard needs a quantifier: `1 of` or `all of`".to_owned()
+                    } else {
+                        format!("`{bad}` is not allowed (letters, digits, `_` and `-`)")
+                    };
+                    return self.err(format!("`{word}` is not a valid identifier: {why}"));
                 }
                 self.pos += 1;
                 Ok(Expr::Ident {
@@ -358,7 +414,21 @@ pub fn parse(s: &str) -> Result<Condition, ConditionError> {
     }
     let expr = p.expr(0)?;
     if let Some(t) = p.peek() {
-        let message = match t.tok {
+        let message = match &t.tok {
+            Tok::Word(w)
+                if ["and", "or", "not", "of"]
+                    .iter()
+                    .any(|op| w.eq_ignore_ascii_case(op)) =>
+            {
+                format!(
+                    "`{w}` is not a Sigma operator: operators are lower-case (`{}`)",
+                    w.to_ascii_lowercase()
+                )
+            }
+            Tok::Word(w) if w.eq_ignore_ascii_case("near") => {
+                "`near` is obsolete: express the relationship with a temporal correlation rule"
+                    .to_owned()
+            }
             Tok::RParen => "unbalanced `)`".to_owned(),
             Tok::Word(_) | Tok::LParen | Tok::Not => format!(
                 "expected `and`, `or` or end of condition, found {}",
@@ -649,10 +719,23 @@ mod tests {
             "{[any(selection_*) & !all(filter_*)] | any(them)}"
         );
         assert_eq!(show(&ok("all of them").expr), "all(them)");
-        assert_eq!(
-            show(&ok("ALL OF sel* AND NOT keyword").expr),
-            "[all(sel*) & !keyword]"
-        );
+        for upper in [
+            "ALL OF sel*",
+            "sel AND x",
+            "sel Or x",
+            "NOT sel",
+            "1 OF sel*",
+            "1 of THEM",
+        ] {
+            let e = parse(upper).expect_err(upper);
+            assert!(
+                e.message.contains("lower-case") || e.message.contains("write `them`"),
+                "{upper}: {}",
+                e.message
+            );
+        }
+        let e = parse("sel AND x").expect_err("upper");
+        assert_eq!(e.offset, 4);
     }
 
     #[test]
@@ -662,6 +745,15 @@ mod tests {
         let agg = c.aggregation.expect("aggregation");
         assert_eq!(agg.offset, 10);
         assert_eq!(agg.text, "count(dst_ip) by src_ip > 10");
+        assert!(!agg.near);
+        let c = ok("selection near filter");
+        let agg = c.aggregation.expect("near");
+        assert!(agg.near);
+        assert_eq!(agg.offset, 10);
+        assert!(parse("a.b").is_err());
+        assert!(parse("sel*").is_err());
+        assert!(parse("1 of sel.*").is_err());
+        assert!(parse("1 of sel-a*").is_ok());
     }
 
     #[test]

@@ -11,18 +11,40 @@ use crate::lint::document::{DocKind, ParsedFile, SigmaDocument, scalar_offset_po
 use crate::lint::engine::LintOptions;
 use crate::lint::rule::RuleMeta;
 use crate::vocab::{How, Profile};
-use crate::yaml::{Node, Pos};
+use crate::yaml::{Node, Pos, Span};
 
-/// Builds a finding with the check's default severity.
+/// Builds a finding with the check's default severity at a point (no end). Prefer
+/// [`span_finding`] (or the `finding_at`/`finding_span` methods of the contexts), which also
+/// record the end of the offending token; this stays for checks that only know a start.
 pub fn new_finding(meta: &RuleMeta, path: &Path, pos: Pos, message: impl Into<String>) -> Finding {
+    span_finding(
+        meta,
+        path,
+        Span {
+            start: pos,
+            end: pos,
+        },
+        message,
+    )
+}
+
+/// The one way to make a finding: the check's default severity, the file, and the full span
+/// (start and end) of the offending key, value or token. Selection, severity overrides, path
+/// ignores and suppressions are applied later, in one place (the engine).
+pub fn span_finding(
+    meta: &RuleMeta,
+    path: &Path,
+    span: Span,
+    message: impl Into<String>,
+) -> Finding {
     Finding {
         code: meta.code,
         name: meta.name,
         severity: meta.severity,
         message: message.into(),
         path: path.to_path_buf(),
-        pos,
-        end: None,
+        pos: span.start,
+        end: (span.end > span.start).then_some(span.end),
         doc_index: None,
         doc_id: None,
         doc_title: None,
@@ -47,6 +69,24 @@ impl FileCtx<'_> {
     pub fn finding(&self, meta: &RuleMeta, pos: Pos, message: impl Into<String>) -> Finding {
         new_finding(meta, self.path, pos, message)
     }
+
+    /// A finding covering `span` in this file.
+    pub fn finding_span(&self, meta: &RuleMeta, span: Span, message: impl Into<String>) -> Finding {
+        span_finding(meta, self.path, span, message)
+    }
+}
+
+/// The span a finding about `node` covers: the whole scalar (quotes included), or for a
+/// collection its first line only (a block mapping's span runs to the next key, so pointing
+/// at all of it would underline the rest of the document).
+pub fn node_span(node: &Node) -> Span {
+    if node.style == crate::yaml::Style::Collection && node.span.end.line > node.span.start.line {
+        return Span {
+            start: node.span.start,
+            end: node.span.start,
+        };
+    }
+    node.span
 }
 
 /// One condition string of a document and its parse.
@@ -142,11 +182,43 @@ impl<'a> DocCtx<'a> {
 
     /// A finding in this document, carrying its index, id and title.
     pub fn finding(&self, meta: &RuleMeta, pos: Pos, message: impl Into<String>) -> Finding {
-        let mut f = new_finding(meta, self.path, pos, message);
+        self.finding_span(
+            meta,
+            Span {
+                start: pos,
+                end: pos,
+            },
+            message,
+        )
+    }
+
+    /// A finding covering `span` in this document, carrying its index, id and title.
+    pub fn finding_span(&self, meta: &RuleMeta, span: Span, message: impl Into<String>) -> Finding {
+        let mut f = span_finding(meta, self.path, span, message);
         f.doc_index = Some(self.doc.index);
         f.doc_id = self.doc.id().map(str::to_owned);
         f.doc_title = self.doc.title().map(str::to_owned);
         f
+    }
+
+    /// A finding covering the whole of `node` (see [`node_span`]).
+    pub fn finding_at(&self, meta: &RuleMeta, node: &Node, message: impl Into<String>) -> Finding {
+        self.finding_span(meta, node_span(node), message)
+    }
+
+    /// The file span of the byte range `range` inside the string value of scalar `node`.
+    pub fn sub_span(&self, node: &Node, value: &str, range: std::ops::Range<usize>) -> Span {
+        let start = scalar_offset_pos(node, value, range.start, self.text);
+        let end = scalar_offset_pos(node, value, range.end, self.text);
+        Span {
+            start,
+            end: end.max(start),
+        }
+    }
+
+    /// The file span of byte range `range` inside a condition string.
+    pub fn cond_span(&self, entry: &CondEntry<'_>, range: std::ops::Range<usize>) -> Span {
+        self.sub_span(entry.node, entry.text, range)
     }
 
     /// The file position of byte `offset` inside a condition string.

@@ -8,6 +8,8 @@
 //!
 //! Within an item, a list of values is an OR (an AND with the `all` modifier).
 
+use std::ops::Range;
+
 use crate::yaml::{Node, Value};
 
 /// Every value modifier the Sigma specification (and pySigma) defines.
@@ -60,7 +62,151 @@ pub const REGEX_FLAGS: &[&str] = &["i", "ignorecase", "m", "multiline", "s", "do
 
 /// Whether `m` is a modifier Sigma defines (case-sensitive, as Sigma is).
 pub fn is_known_modifier(m: &str) -> bool {
-    MODIFIERS.contains(&m)
+    ModifierKind::parse(m).is_some()
+}
+
+/// A value modifier Sigma defines (the modifiers appendix of the specification), one variant
+/// per meaning: long and short spellings of the regex flags are the same kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ModifierKind {
+    /// `contains`: the value matches anywhere in the field.
+    Contains,
+    /// `startswith`: the value matches at the start.
+    StartsWith,
+    /// `endswith`: the value matches at the end.
+    EndsWith,
+    /// `all`: every value of the list must match (AND instead of OR).
+    All,
+    /// `cased`: case-sensitive string match.
+    Cased,
+    /// `base64`: the value, Base64-encoded.
+    Base64,
+    /// `base64offset`: the three Base64 encodings at each byte offset.
+    Base64Offset,
+    /// `utf16le` / `wide`: the value encoded as UTF-16LE.
+    Utf16Le,
+    /// `utf16be`: the value encoded as UTF-16BE.
+    Utf16Be,
+    /// `utf16`: UTF-16 with a byte-order mark.
+    Utf16,
+    /// `windash`: `-` and `/` (and the Unicode dashes) interchanged at word starts.
+    Windash,
+    /// `re`: the value is a regular expression.
+    Re,
+    /// `i` / `ignorecase`: regex flag.
+    ReIgnoreCase,
+    /// `m` / `multiline`: regex flag.
+    ReMultiline,
+    /// `s` / `dotall`: regex flag.
+    ReDotAll,
+    /// `cidr`: the value is an IPv4 or IPv6 network.
+    Cidr,
+    /// `exists`: the value (`true`/`false`) says whether the field exists.
+    Exists,
+    /// `fieldref`: the value names another field of the same event.
+    FieldRef,
+    /// `expand`: the value holds `%placeholder%`s a pipeline fills.
+    Expand,
+    /// `gt`: numeric greater than.
+    Gt,
+    /// `gte`: numeric greater than or equal.
+    Gte,
+    /// `lt`: numeric less than.
+    Lt,
+    /// `lte`: numeric less than or equal.
+    Lte,
+    /// `neq`: the item does not match (negation).
+    Neq,
+    /// `minute`: the minute (0-59) of a timestamp field.
+    Minute,
+    /// `hour`: the hour (0-23).
+    Hour,
+    /// `day`: the day of the month (1-31).
+    Day,
+    /// `week`: the ISO week of the year (1-53).
+    Week,
+    /// `month`: the month (1-12).
+    Month,
+    /// `year`: the year.
+    Year,
+}
+
+impl ModifierKind {
+    /// The kind written as `name` (case-sensitive), or `None` for a name Sigma does not define.
+    pub fn parse(name: &str) -> Option<ModifierKind> {
+        use ModifierKind::*;
+        Some(match name {
+            "contains" => Contains,
+            "startswith" => StartsWith,
+            "endswith" => EndsWith,
+            "all" => All,
+            "cased" => Cased,
+            "base64" => Base64,
+            "base64offset" => Base64Offset,
+            "utf16le" | "wide" => Utf16Le,
+            "utf16be" => Utf16Be,
+            "utf16" => Utf16,
+            "windash" => Windash,
+            "re" => Re,
+            "i" | "ignorecase" => ReIgnoreCase,
+            "m" | "multiline" => ReMultiline,
+            "s" | "dotall" => ReDotAll,
+            "cidr" => Cidr,
+            "exists" => Exists,
+            "fieldref" => FieldRef,
+            "expand" => Expand,
+            "gt" => Gt,
+            "gte" => Gte,
+            "lt" => Lt,
+            "lte" => Lte,
+            "neq" => Neq,
+            "minute" => Minute,
+            "hour" => Hour,
+            "day" => Day,
+            "week" => Week,
+            "month" => Month,
+            "year" => Year,
+            _ => return None,
+        })
+    }
+
+    /// Whether this is a regex flag (`i`, `m`, `s` and their long forms).
+    pub fn is_regex_flag(self) -> bool {
+        matches!(
+            self,
+            ModifierKind::ReIgnoreCase | ModifierKind::ReMultiline | ModifierKind::ReDotAll
+        )
+    }
+
+    /// Whether this is a numeric comparison (`gt`, `gte`, `lt`, `lte`).
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            ModifierKind::Gt | ModifierKind::Gte | ModifierKind::Lt | ModifierKind::Lte
+        )
+    }
+
+    /// For a time-part modifier, the inclusive range of values it accepts.
+    pub fn time_range(self) -> Option<(i64, i64)> {
+        match self {
+            ModifierKind::Minute => Some((0, 59)),
+            ModifierKind::Hour => Some((0, 23)),
+            ModifierKind::Day => Some((1, 31)),
+            ModifierKind::Week => Some((1, 53)),
+            ModifierKind::Month => Some((1, 12)),
+            ModifierKind::Year => Some((0, 9999)),
+            _ => None,
+        }
+    }
+
+    /// Whether this is one of the string-position modifiers (`contains`, `startswith`,
+    /// `endswith`), of which an item may have one.
+    pub fn is_position(self) -> bool {
+        matches!(
+            self,
+            ModifierKind::Contains | ModifierKind::StartsWith | ModifierKind::EndsWith
+        )
+    }
 }
 
 /// A modifier as written after a `|` in a field name.
@@ -70,6 +216,15 @@ pub struct Modifier<'a> {
     pub name: &'a str,
     /// Byte offset of the name in the key text.
     pub offset: usize,
+    /// What it means, when Sigma defines it.
+    pub kind: Option<ModifierKind>,
+}
+
+impl Modifier<'_> {
+    /// Byte range of the name in the key text.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.offset..self.offset + self.name.len()
+    }
 }
 
 /// One field constraint (or a keyword list) of a selection alternative.
@@ -91,6 +246,16 @@ impl Item<'_> {
     /// Whether the item has modifier `name`.
     pub fn has_modifier(&self, name: &str) -> bool {
         self.modifiers.iter().any(|m| m.name == name)
+    }
+
+    /// Whether the item has a modifier of `kind` (any spelling).
+    pub fn has_kind(&self, kind: ModifierKind) -> bool {
+        self.modifiers.iter().any(|m| m.kind == Some(kind))
+    }
+
+    /// The modifier kinds in order (unknown modifiers left out).
+    pub fn kinds(&self) -> Vec<ModifierKind> {
+        self.modifiers.iter().filter_map(|m| m.kind).collect()
     }
 }
 
@@ -210,7 +375,11 @@ pub fn split_key(key: &str) -> (&str, Vec<Modifier<'_>>) {
     let mut offset = field.len() + 1;
     let mut mods = Vec::new();
     for p in parts {
-        mods.push(Modifier { name: p, offset });
+        mods.push(Modifier {
+            name: p,
+            offset,
+            kind: ModifierKind::parse(p),
+        });
         offset += p.len() + 1;
     }
     (field, mods)
@@ -306,6 +475,448 @@ fn read_selection<'a>(
         node,
         alternatives,
     }
+}
+
+/// A modifier applied to a value it cannot take, or combined with one it contradicts.
+#[derive(Debug, Clone)]
+pub struct ModifierProblem<'a> {
+    /// The offending node: the key (for combinations) or the value.
+    pub node: &'a Node,
+    /// Byte range inside the node's string that is at fault (a modifier name in the key, the
+    /// position of a regular expression's syntax error), or `None` for the whole node.
+    pub range: Option<Range<usize>>,
+    /// What is wrong, as a short lowercase phrase.
+    pub message: String,
+}
+
+/// What a value is after the modifiers before the current one were applied, as the Sigma
+/// specification (and pySigma's type chain) types it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Typed {
+    Str,
+    Num,
+    Bool,
+    Null,
+    Regex,
+    Other,
+}
+
+impl Typed {
+    fn of(node: &Node) -> Option<Typed> {
+        Some(match &node.value {
+            Value::Str(_) => Typed::Str,
+            Value::Int(_) | Value::Float(_) => Typed::Num,
+            Value::Bool(_) => Typed::Bool,
+            Value::Null => Typed::Null,
+            Value::Seq(_) | Value::Map(_) => return None,
+        })
+    }
+
+    fn name(self, node: &Node) -> &'static str {
+        match self {
+            Typed::Str => "a string",
+            Typed::Num => match node.value {
+                Value::Float(_) => "a number",
+                _ => "an integer",
+            },
+            Typed::Bool => "a boolean",
+            Typed::Null => "null",
+            Typed::Regex => "a regular expression",
+            Typed::Other => "a transformed value",
+        }
+    }
+}
+
+/// Whether a Sigma string value holds an unescaped wildcard (`*` or `?`).
+pub fn has_wildcard(s: &str) -> bool {
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let _ = chars.next();
+            }
+            '*' | '?' => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether a plain scalar is a boolean for YAML 1.1 (PyYAML, which pySigma uses) though YAML
+/// 1.2 reads it as a string (`yes`, `off`, ...).
+fn is_yaml11_bool(s: &str) -> bool {
+    matches!(
+        s,
+        "yes" | "Yes" | "YES" | "no" | "No" | "NO" | "on" | "On" | "ON" | "off" | "Off" | "OFF"
+    )
+}
+
+/// Whether `s` holds a `%placeholder%` (a run of word characters between two `%`).
+pub fn has_placeholder(s: &str) -> bool {
+    let mut rest = s;
+    while let Some(i) = rest.find('%') {
+        let after = &rest[i + 1..];
+        let n = after
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '.'))
+            .unwrap_or(after.len());
+        if n > 0 && after[n..].starts_with('%') {
+            return true;
+        }
+        rest = after;
+    }
+    false
+}
+
+/// Why `s` is not an IPv4 or IPv6 network in CIDR notation (`10.0.0.0/8`, `fe80::/10`; a bare
+/// address is a single-host network).
+pub fn cidr_error(s: &str) -> Option<String> {
+    let (addr, prefix) = match s.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (s, None),
+    };
+    let max = if addr.parse::<std::net::Ipv4Addr>().is_ok() {
+        32
+    } else if addr.parse::<std::net::Ipv6Addr>().is_ok() {
+        128
+    } else {
+        return Some(format!("`{addr}` is not an IPv4 or IPv6 address"));
+    };
+    if let Some(p) = prefix {
+        match p.parse::<u8>() {
+            Ok(n) if n <= max && !p.starts_with('+') => {}
+            _ => return Some(format!("prefix length `/{p}` is not between 0 and {max}")),
+        }
+    }
+    None
+}
+
+/// The syntax error of a regular expression, with the byte offset it was found at (when the
+/// regex engine reports one). The specification's regular expressions are a PCRE subset;
+/// they are compiled with `fancy-regex`, which also knows look-around and back-references.
+pub fn regex_error(pattern: &str) -> Option<(Option<usize>, String)> {
+    match fancy_regex::Regex::new(pattern) {
+        Ok(_) => None,
+        Err(fancy_regex::Error::ParseError(pos, e)) => Some((Some(pos), e.to_string())),
+        Err(e) => {
+            let text = e.to_string();
+            let line = text.lines().last().unwrap_or(&text).trim().to_owned();
+            Some((None, line))
+        }
+    }
+}
+
+/// The problems of one detection item's modifiers and values: each value is typed as it goes
+/// through the modifiers in order (a string, a number, a boolean, null, a regular
+/// expression), and each modifier must accept what it is given; then the combinations the
+/// specification and pySigma's validators refuse. Items with an unknown modifier are left to
+/// the unknown-modifier check.
+pub fn modifier_problems<'a>(item: &Item<'a>) -> Vec<ModifierProblem<'a>> {
+    use ModifierKind as K;
+    let mut out = Vec::new();
+    let Some(key) = item.key else { return out };
+    if item.modifiers.is_empty() || item.modifiers.iter().any(|m| m.kind.is_none()) {
+        return out;
+    }
+    let kinds = item.kinds();
+    let has_re = kinds.contains(&K::Re);
+    let at = |m: &Modifier<'_>, message: String| ModifierProblem {
+        node: key,
+        range: key.as_str().map(|_| m.range()),
+        message,
+    };
+    // Combinations.
+    let mut seen: Vec<ModifierKind> = Vec::new();
+    let mut position: Option<&Modifier<'_>> = None;
+    for (i, m) in item.modifiers.iter().enumerate() {
+        let Some(k) = m.kind else { continue };
+        if seen.contains(&k) && k != K::Base64 {
+            out.push(at(m, format!("modifier `{}` is applied twice", m.name)));
+        }
+        seen.push(k);
+        if k.is_position() {
+            if let Some(first) = position
+                && first.name != m.name
+            {
+                out.push(at(
+                    m,
+                    format!(
+                        "`{}` cannot be combined with `{}`: a value has one position (use `re` for both ends)",
+                        m.name, first.name
+                    ),
+                ));
+            }
+            position = Some(m);
+            if item.modifiers[..i].iter().any(|p| p.kind == Some(K::Re)) {
+                out.push(at(
+                    m,
+                    format!(
+                        "`re|{}` is not valid: a regular expression is not anchored, so write the position into it",
+                        m.name
+                    ),
+                ));
+            }
+        }
+        if matches!(k, K::Re | K::Cidr | K::Exists) && i > 0 {
+            out.push(at(
+                m,
+                format!(
+                    "`{}` only applies to the unmodified value: put it first (after the field name)",
+                    m.name
+                ),
+            ));
+        }
+        if k.is_regex_flag() && has_re && !item.modifiers[..i].iter().any(|p| p.kind == Some(K::Re))
+        {
+            out.push(at(
+                m,
+                format!("regex flag `{}` must come after `re`", m.name),
+            ));
+        }
+        if k == K::Re
+            && let Some(next) = item.modifiers[i + 1..].iter().find(|n| {
+                n.kind.is_some_and(|nk| {
+                    !nk.is_regex_flag()
+                        && !nk.is_position()
+                        && !matches!(nk, K::All | K::Expand | K::Neq)
+                })
+            })
+        {
+            out.push(at(
+                next,
+                format!(
+                    "`{}` cannot follow `re`: only the flags `i`, `m` and `s` can",
+                    next.name
+                ),
+            ));
+        }
+    }
+    if let Some(m) = item.modifiers.iter().find(|m| m.kind == Some(K::All)) {
+        if item.values.len() < 2 {
+            out.push(at(
+                m,
+                "`all` needs a list of two or more values: with a single value it changes nothing"
+                    .to_owned(),
+            ));
+        } else if item.field.is_some()
+            && !kinds
+                .iter()
+                .any(|k| k.is_position() || matches!(k, K::Re | K::Expand))
+        {
+            out.push(at(
+                m,
+                "`all` on a field without `contains`, `startswith`, `endswith` or `re` requires one value to equal every value: it never matches".to_owned(),
+            ));
+        }
+        if kinds.contains(&K::Windash) {
+            out.push(at(
+                m,
+                "`windash` cannot be combined with `all`: its variants of one value would all be required".to_owned(),
+            ));
+        }
+    }
+    if let Some(pos) = item
+        .modifiers
+        .iter()
+        .position(|m| m.kind.is_some_and(ModifierKind::is_position))
+        && let Some(m) = item.modifiers[pos + 1..]
+            .iter()
+            .find(|m| matches!(m.kind, Some(K::Base64 | K::Base64Offset | K::FieldRef)))
+    {
+        out.push(at(
+            m,
+            format!(
+                "`{}` after `{}` sees the wildcards `{}` adds and refuses them: put `{}` first",
+                m.name, item.modifiers[pos].name, item.modifiers[pos].name, m.name
+            ),
+        ));
+    }
+    if let Some(m) = item
+        .modifiers
+        .iter()
+        .find(|m| m.kind == Some(K::Base64Offset))
+        && !kinds.contains(&K::Contains)
+    {
+        out.push(at(
+            m,
+            "`base64offset` needs `contains`: its encodings are cut out of a longer Base64 text"
+                .to_owned(),
+        ));
+    }
+    if item.field.is_none()
+        && let Some(m) = item.modifiers.iter().find(|m| m.kind == Some(K::Exists))
+    {
+        out.push(at(m, "`exists` needs a field name before it".to_owned()));
+    }
+    if !out.is_empty() {
+        return out;
+    }
+    // Values through the type chain.
+    for value in &item.values {
+        let Some(mut ty) = Typed::of(value) else {
+            continue;
+        };
+        let text = value.as_str().unwrap_or_default();
+        let mut number_text: Option<String> = None;
+        // Whether an earlier `contains`/`startswith`/`endswith` added wildcards.
+        let mut wild = false;
+        for m in &item.modifiers {
+            let Some(k) = m.kind else { break };
+            if k.is_regex_flag() && !has_re {
+                break; // reported by the unknown-modifier check
+            }
+            let want: &[Typed] = match k {
+                K::Contains | K::StartsWith | K::EndsWith | K::Expand => {
+                    &[Typed::Str, Typed::Num, Typed::Regex, Typed::Other]
+                }
+                // A plain number is taken as its text: PyYAML (YAML 1.1, which pySigma reads
+                // rules with) resolves `00000429` as a string where YAML 1.2 sees 429.
+                K::Base64
+                | K::Base64Offset
+                | K::Utf16Le
+                | K::Utf16Be
+                | K::Utf16
+                | K::Windash
+                | K::Cased
+                | K::Re
+                | K::Cidr
+                | K::FieldRef => &[Typed::Str, Typed::Num],
+                K::ReIgnoreCase | K::ReMultiline | K::ReDotAll => &[Typed::Regex],
+                K::Gt
+                | K::Gte
+                | K::Lt
+                | K::Lte
+                | K::Minute
+                | K::Hour
+                | K::Day
+                | K::Week
+                | K::Month
+                | K::Year => &[Typed::Num],
+                K::Exists => &[Typed::Bool],
+                K::All | K::Neq => &[
+                    Typed::Str,
+                    Typed::Num,
+                    Typed::Bool,
+                    Typed::Null,
+                    Typed::Regex,
+                    Typed::Other,
+                ],
+            };
+            if k == K::Exists
+                && ty == Typed::Str
+                && value.style == crate::yaml::Style::Plain
+                && is_yaml11_bool(text)
+            {
+                ty = Typed::Bool;
+            }
+            if !want.contains(&ty) {
+                let needs = match k {
+                    K::Exists => "`true` or `false`",
+                    K::ReIgnoreCase | K::ReMultiline | K::ReDotAll => {
+                        "a regular expression (`re` first)"
+                    }
+                    _ if k.is_comparison() || k.time_range().is_some() => "a number",
+                    _ => "a string",
+                };
+                out.push(ModifierProblem {
+                    node: value,
+                    range: None,
+                    message: format!("`{}` needs {needs}, found {}", m.name, ty.name(value)),
+                });
+                break;
+            }
+            let text: &str = match &value.value {
+                Value::Int(_) | Value::Float(_) => number_text
+                    .get_or_insert_with(|| {
+                        value
+                            .scalar_text()
+                            .map(|t| t.into_owned())
+                            .unwrap_or_default()
+                    })
+                    .as_str(),
+                _ => text,
+            };
+            if ty == Typed::Num
+                && !want.contains(&Typed::Bool)
+                && !k.is_comparison()
+                && k.time_range().is_none()
+                && k != K::Neq
+                && k != K::All
+            {
+                ty = Typed::Str;
+            }
+            let mut problem = |range: Option<Range<usize>>, message: String| {
+                out.push(ModifierProblem {
+                    node: value,
+                    range,
+                    message,
+                });
+            };
+            match k {
+                K::Re => {
+                    if let Some((pos, msg)) = regex_error(text) {
+                        let range = pos.map(|p| {
+                            let p = p.min(text.len());
+                            let end = text[p..].chars().next().map_or(p, |c| p + c.len_utf8());
+                            p..end
+                        });
+                        problem(range, format!("regular expression does not compile: {msg}"));
+                        break;
+                    }
+                    ty = Typed::Regex;
+                }
+                K::Cidr => {
+                    if let Some(msg) = cidr_error(text.trim()) {
+                        problem(
+                            None,
+                            format!("`cidr` value `{text}` is not a network: {msg}"),
+                        );
+                        break;
+                    }
+                    ty = Typed::Other;
+                }
+                K::Base64 | K::Base64Offset | K::FieldRef if wild || has_wildcard(text) => {
+                    problem(
+                        None,
+                        format!("`{}` cannot take a value with wildcards (`*`, `?`)", m.name),
+                    );
+                    break;
+                }
+                K::Expand if !has_placeholder(text) => {
+                    problem(
+                        None,
+                        format!("`expand` needs a `%placeholder%` in the value, found `{text}`"),
+                    );
+                    break;
+                }
+                _ if k.time_range().is_some() => {
+                    let (lo, hi) = k.time_range().unwrap_or((0, 0));
+                    let n = match value.value {
+                        Value::Int(n) => Some(n),
+                        _ => None,
+                    };
+                    match n {
+                        Some(n) if (lo..=hi).contains(&n) => {}
+                        _ => {
+                            problem(
+                                None,
+                                format!(
+                                    "`{}` takes a whole number from {lo} to {hi}, found `{}`",
+                                    m.name,
+                                    value.scalar_text().unwrap_or_default()
+                                ),
+                            );
+                            break;
+                        }
+                    }
+                    ty = Typed::Other;
+                }
+                K::Gt | K::Gte | K::Lt | K::Lte | K::Exists | K::FieldRef => ty = Typed::Other,
+                K::Contains | K::StartsWith | K::EndsWith => wild = true,
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -2,7 +2,11 @@
 //! correlation rule or a filter, with its position-keeping [`Node`] tree.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::LazyLock;
 
+use crate::schema::SchemaKind;
 use crate::yaml::{self, DuplicateKey, Node, Pos, Style, YamlError};
 
 /// The kind of a Sigma document.
@@ -14,8 +18,11 @@ pub enum DocKind {
     Correlation,
     /// A filter / meta filter (`filter:`).
     Filter,
-    /// Something else (not a mapping, or none of the three keys).
+    /// Meant as a Sigma document (it has Sigma keys) but none of the three kinds: SIG015.
     Unknown,
+    /// Not a Sigma document at all (a pySigma pipeline, a CI workflow, `mkdocs.yml`, ...):
+    /// skipped with a note, never linted. See [`foreign_reason`] for the rule.
+    Foreign,
 }
 
 impl DocKind {
@@ -26,11 +33,23 @@ impl DocKind {
             DocKind::Correlation => "correlation rule",
             DocKind::Filter => "filter",
             DocKind::Unknown => "unknown document",
+            DocKind::Foreign => "non-Sigma document",
         }
     }
 
-    /// Classifies a document root.
+    /// Classifies a document root, ignoring where the document comes from (see
+    /// [`DocKind::classify_in`]).
     pub fn classify(root: &Node) -> DocKind {
+        Self::classify_in(root, Path::new(""))
+    }
+
+    /// Classifies a document root of the file at `path` (the path is only a secondary hint for
+    /// documents that are neither clearly Sigma nor clearly something else; see
+    /// [`foreign_reason`]).
+    pub fn classify_in(root: &Node, path: &Path) -> DocKind {
+        if foreign_reason(root, path).is_some() {
+            return DocKind::Foreign;
+        }
         if root.as_map().is_none() {
             return DocKind::Unknown;
         }
@@ -48,6 +67,120 @@ impl DocKind {
             DocKind::Unknown
         }
     }
+}
+
+/// The keys that make a mapping a Sigma document of a known kind: `detection`, `logsource`
+/// (a rule), `correlation`, `filter`, or a Sigma v1 collection's `action`.
+const KIND_KEYS: [&str; 4] = ["detection", "logsource", "correlation", "filter"];
+
+/// Top-level keys that identify a known non-Sigma YAML format, with the format's name. A
+/// document with one of these keys and none of [`KIND_KEYS`] is that format. None of them is a
+/// Sigma key.
+pub const FOREIGN_FORMATS: &[(&str, &str)] = &[
+    ("transformations", "pySigma processing pipeline"),
+    ("postprocessing", "pySigma processing pipeline"),
+    ("finalizers", "pySigma processing pipeline"),
+    ("vars", "pySigma processing pipeline"),
+    ("priority", "pySigma processing pipeline"),
+    ("jobs", "CI workflow"),
+    ("runs", "GitHub Action definition"),
+    ("on", "GitHub Actions workflow"),
+    ("stages", "GitLab CI configuration"),
+    ("site_name", "MkDocs configuration"),
+    ("nav", "MkDocs configuration"),
+    ("services", "Compose file"),
+    ("repos", "pre-commit configuration"),
+    ("body", "GitHub issue form"),
+    ("updates", "Dependabot configuration"),
+    ("apiVersion", "Kubernetes manifest"),
+];
+
+/// Every top-level key of the Sigma rule, correlation rule and filter schemas
+/// (`schemas/sigma-*.schema.json`), plus `action` (Sigma v1 collections).
+fn sigma_keys() -> &'static HashSet<String> {
+    static KEYS: LazyLock<HashSet<String>> = LazyLock::new(|| {
+        let mut keys: HashSet<String> = HashSet::from(["action".to_owned()]);
+        for kind in [
+            SchemaKind::SigmaRule,
+            SchemaKind::SigmaCorrelation,
+            SchemaKind::SigmaFilter,
+        ] {
+            if let Ok(serde_json::Value::Object(schema)) =
+                serde_json::from_str::<serde_json::Value>(kind.source())
+                && let Some(serde_json::Value::Object(props)) = schema.get("properties")
+            {
+                keys.extend(props.keys().cloned());
+            }
+        }
+        keys
+    });
+    &KEYS
+}
+
+/// Why a YAML document is not a Sigma document at all, or `None` when it is one (or is meant
+/// to be one and is broken, which SIG015 and the schema checks report). The documented rule,
+/// decided by the document's keys, not by the file's name:
+///
+/// 1. A mapping with a Sigma kind key (`detection`, `logsource`, `correlation`, `filter`) or a
+///    Sigma v1 `action: global|reset|repeat` is Sigma.
+/// 2. A mapping with a key of a known non-Sigma format ([`FOREIGN_FORMATS`]: pySigma
+///    `transformations`, CI `jobs`, MkDocs `site_name`, ...) is that format.
+/// 3. A mapping none of whose top-level keys is a Sigma key (the properties of the Sigma
+///    schemas) is not Sigma; one where Sigma keys are at most half of its keys is not Sigma
+///    either (a `name:` and `description:` among a tool's own keys).
+/// 4. Otherwise (mostly Sigma keys, no kind key) it is a broken Sigma document, unless the file
+///    lies in a hidden folder or is a hidden file (`.github/`, `.gitlab-ci.yml`): the file name
+///    is only this secondary hint.
+/// 5. A sequence is Sigma only when one of its items is a mapping with a kind key (a list of
+///    rules); any other sequence or scalar document is not Sigma.
+pub fn foreign_reason(root: &Node, path: &Path) -> Option<String> {
+    let Some(entries) = root.as_map() else {
+        if let Some(items) = root.as_seq() {
+            let rule_like = items.iter().any(|item| {
+                item.as_map().is_some() && KIND_KEYS.iter().any(|k| item.get(k).is_some())
+            });
+            return (!rule_like).then(|| "a YAML sequence without Sigma documents".to_owned());
+        }
+        return Some(format!("a YAML {} document", root.kind_name()));
+    };
+    if KIND_KEYS.iter().any(|k| root.get(k).is_some()) {
+        return None;
+    }
+    if root
+        .get("action")
+        .and_then(Node::as_str)
+        .is_some_and(|a| matches!(a, "global" | "reset" | "repeat"))
+    {
+        return None;
+    }
+    let keys: Vec<Cow<'_, str>> = entries
+        .iter()
+        .filter_map(|(k, _)| k.scalar_text())
+        .collect();
+    if let Some((key, format)) = FOREIGN_FORMATS
+        .iter()
+        .find(|(key, _)| keys.iter().any(|k| k == key))
+    {
+        return Some(format!("{format} (top-level key `{key}`)"));
+    }
+    let sigma = keys
+        .iter()
+        .filter(|k| sigma_keys().contains(k.as_ref()))
+        .count();
+    if sigma == 0 {
+        return Some("no Sigma document keys".to_owned());
+    }
+    if sigma * 2 <= keys.len() {
+        return Some(format!(
+            "only {sigma} of its {} top-level keys are Sigma keys (not a majority)",
+            keys.len()
+        ));
+    }
+    let hidden = path.components().any(|c| {
+        let c = c.as_os_str().to_string_lossy();
+        c.starts_with('.') && c != "." && c != ".."
+    });
+    hidden.then(|| "no Sigma kind key, in a hidden folder or file".to_owned())
 }
 
 pub use crate::vocab::LogSource;
@@ -133,12 +266,22 @@ pub struct ParsedFile {
     pub documents: Vec<SigmaDocument>,
     /// Repeated keys within one mapping.
     pub duplicate_keys: Vec<DuplicateKey>,
+    /// Nodes with a tag a safe YAML loader refuses.
+    pub unsafe_tags: Vec<yaml::Marked>,
+    /// Merge keys (`<<:`).
+    pub merge_keys: Vec<yaml::Marked>,
     /// The YAML error that stopped parsing, if any.
     pub error: Option<YamlError>,
 }
 
 /// Parses and classifies one file's text (the one parse of that file).
 pub fn parse_file(text: &str) -> ParsedFile {
+    parse_file_at(text, Path::new(""))
+}
+
+/// Parses and classifies the text of the file at `path` (the path is a secondary hint for
+/// classification, see [`foreign_reason`]).
+pub fn parse_file_at(text: &str, path: &Path) -> ParsedFile {
     let stream = yaml::parse(text);
     let documents = stream
         .documents
@@ -146,13 +289,15 @@ pub fn parse_file(text: &str) -> ParsedFile {
         .map(|d| SigmaDocument {
             index: d.index,
             start: d.start,
-            kind: DocKind::classify(&d.root),
+            kind: DocKind::classify_in(&d.root, path),
             root: d.root,
         })
         .collect();
     ParsedFile {
         documents,
         duplicate_keys: stream.duplicate_keys,
+        unsafe_tags: stream.unsafe_tags,
+        merge_keys: stream.merge_keys,
         error: stream.error,
     }
 }
@@ -231,11 +376,169 @@ mod tests {
                 DocKind::Rule,
                 DocKind::Correlation,
                 DocKind::Filter,
-                DocKind::Unknown,
-                DocKind::Unknown
+                DocKind::Foreign,
+                DocKind::Foreign
             ]
         );
         assert_eq!(f.documents[0].logsource().product.as_deref(), Some("aws"));
+    }
+
+    fn kind(text: &str, path: &str) -> DocKind {
+        parse_file_at(text, Path::new(path)).documents[0].kind
+    }
+
+    #[test]
+    fn non_sigma_yaml_is_decided_by_keys() {
+        // Kind keys win over everything, even a foreign marker or a hidden folder.
+        assert_eq!(
+            kind(
+                "jobs: 1
+detection: {}
+",
+                ".github/x.yml"
+            ),
+            DocKind::Rule
+        );
+        assert_eq!(
+            kind(
+                "title: t
+logsource: {}
+",
+                "a.yml"
+            ),
+            DocKind::Rule
+        );
+        // Markers of known formats.
+        assert_eq!(
+            kind(
+                "name: p
+transformations: []
+",
+                "r.yml"
+            ),
+            DocKind::Foreign
+        );
+        assert_eq!(
+            kind(
+                "name: p
+priority: 10
+",
+                "r.yml"
+            ),
+            DocKind::Foreign
+        );
+        assert_eq!(
+            kind(
+                "site_name: docs
+",
+                "r.yml"
+            ),
+            DocKind::Foreign
+        );
+        // No Sigma key at all; Sigma keys not a majority.
+        assert_eq!(
+            kind(
+                "foo: 1
+bar: 2
+",
+                "r.yml"
+            ),
+            DocKind::Foreign
+        );
+        assert_eq!(
+            kind(
+                "name: a
+x: 1
+y: 2
+",
+                "r.yml"
+            ),
+            DocKind::Foreign
+        );
+        assert_eq!(
+            kind(
+                "name: a
+description: b
+x: 1
+y: 2
+",
+                "r.yml"
+            ),
+            DocKind::Foreign
+        );
+        // Mostly Sigma keys but no kind key: a broken Sigma document...
+        assert_eq!(
+            kind(
+                "title: a
+id: b
+detections: {}
+",
+                "r.yml"
+            ),
+            DocKind::Unknown
+        );
+        assert_eq!(
+            kind(
+                "action: global
+title: a
+",
+                "r.yml"
+            ),
+            DocKind::Unknown
+        );
+        // ...unless the file name is the secondary hint (a hidden folder or file).
+        assert_eq!(
+            kind(
+                "title: a
+id: b
+detections: {}
+",
+                ".github/r.yml"
+            ),
+            DocKind::Foreign
+        );
+        assert_eq!(
+            kind(
+                "title: a
+id: b
+",
+                "./rules/r.yml"
+            ),
+            DocKind::Unknown
+        );
+        // Sequences: reported only when they hold Sigma-looking items.
+        assert_eq!(
+            kind(
+                "- a
+- b
+", "r.yml"
+            ),
+            DocKind::Foreign
+        );
+        assert_eq!(
+            kind(
+                "- {detection: {}}
+",
+                "r.yml"
+            ),
+            DocKind::Unknown
+        );
+        assert_eq!(
+            kind(
+                "'a string'
+",
+                "r.yml"
+            ),
+            DocKind::Foreign
+        );
+        // The Sigma keys come from the schemas.
+        assert!(sigma_keys().contains("falsepositives"));
+        assert!(sigma_keys().contains("generate"));
+        assert!(
+            FOREIGN_FORMATS
+                .iter()
+                .all(|(k, _)| !sigma_keys().contains(*k))
+        );
     }
 
     #[test]

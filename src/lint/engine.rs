@@ -12,10 +12,11 @@ use rayon::prelude::*;
 
 use crate::diagnostic::{Finding, sort_findings};
 use crate::lint::context::{DocCtx, DocSummary, FileCtx, RepoCtx};
-use crate::lint::document::parse_file;
+use crate::lint::document::{DocKind, foreign_reason, parse_file_at};
 use crate::lint::registry::{self, CheckFn};
 use crate::lint::rules::api_presence_only;
 use crate::vocab::Vocabulary;
+use crate::yaml::Pos;
 
 /// One input file, already read (read errors are the caller's to report).
 #[derive(Debug, Clone)]
@@ -78,16 +79,34 @@ pub struct LintOutput {
     pub files: usize,
     /// Number of YAML documents seen.
     pub documents: usize,
+    /// Documents that are not Sigma documents (pipelines, workflows, ...), skipped unlinted,
+    /// sorted by path and position.
+    pub skipped: Vec<Skipped>,
+}
+
+/// A YAML document that is not a Sigma document and was skipped (see
+/// [`crate::lint::document::foreign_reason`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The file.
+    pub path: PathBuf,
+    /// Where the document starts.
+    pub pos: Pos,
+    /// 0-based index of the document in its file.
+    pub doc_index: usize,
+    /// Why it is not Sigma (`pySigma processing pipeline (top-level key `transformations`)`).
+    pub reason: String,
 }
 
 struct FileResult {
     findings: Vec<Finding>,
     summaries: Vec<DocSummary>,
     documents: usize,
+    skipped: Vec<Skipped>,
 }
 
 fn lint_file(source: &SourceFile, opts: &LintOptions) -> FileResult {
-    let parsed = parse_file(&source.text);
+    let parsed = parse_file_at(&source.text, &source.path);
     let mut findings = Vec::new();
     let fcx = FileCtx {
         path: &source.path,
@@ -100,7 +119,17 @@ fn lint_file(source: &SourceFile, opts: &LintOptions) -> FileResult {
         }
     }
     let mut summaries = Vec::with_capacity(parsed.documents.len());
+    let mut skipped = Vec::new();
     for doc in &parsed.documents {
+        if doc.kind == DocKind::Foreign {
+            skipped.push(Skipped {
+                path: source.path.clone(),
+                pos: doc.start,
+                doc_index: doc.index,
+                reason: foreign_reason(&doc.root, &source.path).unwrap_or_default(),
+            });
+            continue;
+        }
         let cx = DocCtx::new(&source.path, &source.text, doc, opts);
         for run in registry::runs() {
             if let CheckFn::Document(f) = run {
@@ -110,10 +139,19 @@ fn lint_file(source: &SourceFile, opts: &LintOptions) -> FileResult {
         let presence = api_presence_only::analyze(&cx);
         summaries.push(DocSummary::new(&cx, presence));
     }
+    // File-level findings about a skipped document (a repeated key in a Compose file) are
+    // not Sigma findings either.
+    if !skipped.is_empty() {
+        findings.retain(|f| {
+            f.doc_index
+                .is_none_or(|i| !skipped.iter().any(|s| s.doc_index == i))
+        });
+    }
     FileResult {
         findings,
         summaries,
         documents: parsed.documents.len(),
+        skipped,
     }
 }
 
@@ -130,7 +168,10 @@ pub fn lint_sources(sources: &[SourceFile], opts: &LintOptions) -> LintOutput {
         out.findings.extend(r.findings);
         out.documents += r.documents;
         summaries.extend(r.summaries);
+        out.skipped.extend(r.skipped);
     }
+    out.skipped
+        .sort_by(|a, b| (&a.path, a.pos).cmp(&(&b.path, b.pos)));
     summaries.sort_by(|a, b| (&a.path, a.index).cmp(&(&b.path, b.index)));
     let rcx = RepoCtx::new(&summaries, opts);
     for run in registry::runs() {

@@ -18,10 +18,13 @@ use crate::lint::rules::{
     duplicate_key::{self, DuplicateKey},
     duplicate_title::{self, DuplicateTitle},
     invalid_attack_tag::{self, InvalidAttackTag},
+    invalid_correlation::{self, InvalidCorrelation},
     invalid_date::{self, InvalidDate},
     invalid_detection_item::{self, InvalidDetectionItem},
     invalid_id::{self, InvalidId},
+    invalid_modifier_value::{self, InvalidModifierValue},
     missing_context_fields::{self, MissingContextFields},
+    missing_id::{self, MissingId},
     missing_recommended_field::{self, MissingRecommendedField},
     no_baseline_filter::{self, NoBaselineFilter},
     open_validation_prompt::{self, OpenValidationPrompt},
@@ -32,8 +35,10 @@ use crate::lint::rules::{
     unknown_modifier::{self, UnknownModifier},
     unreadable_file::UnreadableFile,
     unresolved_placeholder::{self, UnresolvedPlaceholder},
+    unsafe_yaml_tag::{self, UnsafeYamlTag},
     unused_identifier::{self, UnusedIdentifier},
     unused_suppression::UnusedSuppression,
+    yaml_merge_key::{self, YamlMergeKey},
     yaml_syntax::{self, YamlSyntax},
 };
 
@@ -185,6 +190,26 @@ static CHECKS: &[Check] = &[
     Check {
         meta: UnreadableFile::META,
         runs: &[],
+    },
+    Check {
+        meta: InvalidModifierValue::META,
+        runs: &[CheckFn::Document(invalid_modifier_value::check)],
+    },
+    Check {
+        meta: InvalidCorrelation::META,
+        runs: &[CheckFn::Document(invalid_correlation::check)],
+    },
+    Check {
+        meta: UnsafeYamlTag::META,
+        runs: &[CheckFn::File(unsafe_yaml_tag::check)],
+    },
+    Check {
+        meta: YamlMergeKey::META,
+        runs: &[CheckFn::File(yaml_merge_key::check)],
+    },
+    Check {
+        meta: MissingId::META,
+        runs: &[CheckFn::Document(missing_id::check)],
     },
 ];
 

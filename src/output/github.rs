@@ -1,11 +1,16 @@
 //! `--format github`: GitHub Actions workflow commands, one annotation per finding:
 //! `::error file=PATH,line=L,col=C,endLine=…,endColumn=…,title=CODE name::message`.
 //! Info-level findings become `notice` annotations.
+//!
+//! GitHub shows at most [`ANNOTATIONS_PER_LEVEL`] annotations of each level per step and drops
+//! the rest silently, so errors come first, then warnings, then notices, each level capped at
+//! that number; the findings beyond it are printed as plain `path:line:col: severity CODE
+//! message` lines inside a collapsed log group, after a notice that says how many there are.
 
 use std::io::{self, Write};
 
 use super::Report;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Finding, Severity};
 
 /// Escapes workflow-command data (the message).
 fn escape_data(s: &str) -> String {
@@ -19,9 +24,47 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// Writes one workflow command per finding.
+/// Annotations GitHub displays per level (error, warning, notice) and step.
+pub const ANNOTATIONS_PER_LEVEL: usize = 10;
+
+/// Writes the annotations, errors first, at most [`ANNOTATIONS_PER_LEVEL`] per level, then
+/// the remaining findings as a plain list in a log group.
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    for f in report.findings {
+    let mut rest: Vec<&Finding> = Vec::new();
+    for level in [Severity::Error, Severity::Warning, Severity::Info] {
+        let of_level = report.findings.iter().filter(|f| f.severity == level);
+        for (i, f) in of_level.enumerate() {
+            if i < ANNOTATIONS_PER_LEVEL {
+                annotation(f, out)?;
+            } else {
+                rest.push(f);
+            }
+        }
+    }
+    if !rest.is_empty() {
+        let count = |s: Severity| rest.iter().filter(|f| f.severity == s).count();
+        let message = format!(
+            "sigsmith: {} more findings ({} errors, {} warnings, {} infos) are not annotations: GitHub shows {ANNOTATIONS_PER_LEVEL} per level; they are listed in the log group \"{GROUP_TITLE}\"",
+            rest.len(),
+            count(Severity::Error),
+            count(Severity::Warning),
+            count(Severity::Info)
+        );
+        writeln!(out, "::notice title=sigsmith::{}", escape_data(&message))?;
+        writeln!(out, "::group::{GROUP_TITLE}")?;
+        for f in rest {
+            writeln!(out, "{}", super::concise::line(f))?;
+        }
+        writeln!(out, "::endgroup::")?;
+    }
+    Ok(())
+}
+
+/// Title of the log group holding the findings beyond the annotation limit.
+const GROUP_TITLE: &str = "sigsmith: findings beyond the annotation limit";
+
+fn annotation(f: &Finding, out: &mut dyn Write) -> io::Result<()> {
+    {
         let command = match f.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",

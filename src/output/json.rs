@@ -29,6 +29,23 @@ pub struct JsonReport {
     pub findings: Vec<JsonFinding>,
     /// Counts over the run.
     pub summary: Summary,
+    /// YAML documents that are not Sigma documents (pipelines, workflows, ...) and were
+    /// skipped, with the reason.
+    pub skipped: Vec<JsonSkipped>,
+}
+
+/// A skipped non-Sigma document.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct JsonSkipped {
+    /// File as given on the command line.
+    pub path: String,
+    /// 1-based line where the document starts.
+    #[schemars(range(min = 1))]
+    pub line: u32,
+    /// 0-based index of the document in its file.
+    pub document: usize,
+    /// Why it is not a Sigma document.
+    pub reason: String,
 }
 
 /// Name and version of the tool.
@@ -129,6 +146,16 @@ pub fn report(report: &Report<'_>) -> JsonReport {
         },
         findings: report.findings.iter().map(JsonFinding::from).collect(),
         summary: report.summary,
+        skipped: report
+            .skipped
+            .iter()
+            .map(|s| JsonSkipped {
+                path: s.path.display().to_string(),
+                line: s.pos.line,
+                document: s.doc_index,
+                reason: s.reason.clone(),
+            })
+            .collect(),
     }
 }
 

@@ -3,6 +3,7 @@
 //! Every format receives the same [`Report`]: findings already filtered, suppressed and sorted
 //! by path, line, column and code, the source texts (for snippets) and the [`Summary`].
 
+pub mod concise;
 pub mod github;
 pub mod gitlab;
 pub mod json;
@@ -17,6 +18,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::diagnostic::{Finding, Severity};
+use crate::lint::engine::Skipped;
 
 /// Output formats of `sigsmith lint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -24,6 +26,8 @@ pub enum Format {
     /// `path:line:col: CODE[name] message` with a source snippet (the default).
     #[default]
     Text,
+    /// One line per finding: `path:line:col: severity CODE message`.
+    Concise,
     /// Versioned JSON report, documented by `schemas/lint-report.schema.json`.
     Json,
     /// SARIF 2.1.0 for code-scanning tools.
@@ -49,6 +53,10 @@ pub struct Summary {
     pub infos: usize,
     /// Findings hidden by suppression comments or per-path ignores.
     pub suppressed: usize,
+    /// YAML documents skipped because they are not Sigma documents (pySigma pipelines, CI
+    /// workflows, `mkdocs.yml`, ...).
+    #[serde(default)]
+    pub not_sigma: usize,
 }
 
 impl Summary {
@@ -62,6 +70,7 @@ impl Summary {
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
             suppressed,
+            not_sigma: 0,
         }
     }
 
@@ -87,8 +96,91 @@ impl Summary {
         if self.suppressed > 0 {
             s.push_str(&format!("; {} suppressed", self.suppressed));
         }
+        if self.not_sigma > 0 {
+            s.push_str(&format!(
+                "; {} skipped (not Sigma)",
+                plural(self.not_sigma, "document", "documents")
+            ));
+        }
         s
     }
+}
+
+/// How many findings each check reported, most frequent first (ties by code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckCount {
+    /// Check code.
+    pub code: &'static str,
+    /// Check name.
+    pub name: &'static str,
+    /// The highest severity among its findings.
+    pub severity: Severity,
+    /// Number of findings.
+    pub count: usize,
+}
+
+/// Counts findings per check, most frequent first, then by code.
+pub fn check_counts(findings: &[Finding]) -> Vec<CheckCount> {
+    let mut by_code: HashMap<&'static str, CheckCount> = HashMap::new();
+    for f in findings {
+        let c = by_code.entry(f.code).or_insert(CheckCount {
+            code: f.code,
+            name: f.name,
+            severity: f.severity,
+            count: 0,
+        });
+        c.count += 1;
+        c.severity = c.severity.max(f.severity);
+    }
+    let mut counts: Vec<CheckCount> = by_code.into_values().collect();
+    counts.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(b.code)));
+    counts
+}
+
+/// `--statistics`: one line per check, `COUNT  CODE  name  severity`, most frequent first.
+pub fn write_statistics(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
+    let counts = check_counts(findings);
+    let count_w = counts
+        .first()
+        .map_or(1, |c| c.count.to_string().len())
+        .max(1);
+    let code_w = counts.iter().map(|c| c.code.len()).max().unwrap_or(0);
+    let name_w = counts.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    for c in &counts {
+        writeln!(
+            out,
+            "{:>count_w$}  {:code_w$}  {:name_w$}  {}",
+            c.count,
+            c.code,
+            c.name,
+            c.severity.as_str()
+        )?;
+    }
+    Ok(())
+}
+
+/// The line before the summary naming the most frequent checks (`top checks: API002
+/// missing-context-fields (266), SIG013 missing-recommended-field (40)`), at most `n` of them;
+/// `None` unless some check reported more than one finding (otherwise the findings themselves
+/// are the summary).
+pub fn top_checks_line(findings: &[Finding], n: usize) -> Option<String> {
+    let counts = check_counts(findings);
+    if counts.first().is_none_or(|c| c.count < 2) {
+        return None;
+    }
+    let shown: Vec<String> = counts
+        .iter()
+        .take(n)
+        .map(|c| format!("{} {} ({})", c.code, c.name, c.count))
+        .collect();
+    let mut line = format!("top checks: {}", shown.join(", "));
+    if counts.len() > n {
+        line.push_str(&format!(
+            ", and {} more (--statistics lists all)",
+            counts.len() - n
+        ));
+    }
+    Some(line)
 }
 
 /// Everything a format needs.
@@ -99,6 +191,8 @@ pub struct Report<'a> {
     pub sources: HashMap<&'a Path, &'a str>,
     /// Counts.
     pub summary: Summary,
+    /// Documents skipped as not Sigma.
+    pub skipped: &'a [Skipped],
 }
 
 /// Writes `report` in `format`. `styled` asks the text format for ANSI colours (callers strip
@@ -111,6 +205,7 @@ pub fn write(
 ) -> io::Result<()> {
     match format {
         Format::Text => text::write(report, out, styled),
+        Format::Concise => concise::write(report, out),
         Format::Json => json::write(report, out),
         Format::Sarif => sarif::write(report, out),
         Format::Github => github::write(report, out),
@@ -131,6 +226,7 @@ mod tests {
             warnings: 0,
             infos: 3,
             suppressed: 2,
+            not_sigma: 0,
         };
         assert_eq!(
             s.line(),

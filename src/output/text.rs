@@ -221,6 +221,7 @@ mod tests {
             findings,
             sources,
             summary: Summary::default(),
+            skipped: &[],
         };
         let mut out = Vec::new();
         write(&report, &mut out, false).expect("write");

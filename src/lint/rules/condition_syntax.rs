@@ -34,10 +34,13 @@ declare_rule! {
 pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
     for entry in &cx.conditions {
         if let Err(e) = &entry.parsed {
-            let pos = cx.cond_pos(entry, e.offset);
-            out.push(cx.finding(
+            let end = entry.text[e.offset.min(entry.text.len())..]
+                .find(|c: char| c.is_whitespace() || c == '(' || c == ')')
+                .map_or(entry.text.len(), |n| e.offset + n.max(1));
+            let span = cx.cond_span(entry, e.offset..end);
+            out.push(cx.finding_span(
                 &ConditionSyntax::META,
-                pos,
+                span,
                 format!("invalid condition: {}", e.message),
             ));
         }

@@ -6,8 +6,10 @@ use crate::lint::context::DocCtx;
 
 declare_rule! {
     /// ## What it does
-    /// Flags the deprecated aggregation expression of Sigma v1 (`selection | count(x) by y >
-    /// 10`, `| near ...`) in a condition. The boolean part before the `|` is still checked.
+    /// Flags the obsolete Sigma v1 parts of a condition: the pipe aggregation (`selection |
+    /// count(x) by y > 10`, `| near ...`) and the `near` operator. The boolean part before
+    /// them is still checked. It is an error (pySigma refuses any `|` in a condition); it has
+    /// its own code so a repository migrating from Sigma v1 can lower it to a warning.
     ///
     /// ## Why is this bad?
     /// Sigma v2 removed aggregations from conditions in favour of correlation rules; current
@@ -32,8 +34,8 @@ declare_rule! {
     pub struct DeprecatedAggregation {
         code: "SIG014",
         name: "deprecated-aggregation",
-        severity: Severity::Warning,
-        summary: "condition uses the deprecated `|` aggregation",
+        severity: Severity::Error,
+        summary: "condition uses the obsolete `|` aggregation or `near`",
     }
 }
 
@@ -43,12 +45,21 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
         let Some(agg) = &cond.aggregation else {
             continue;
         };
-        let mut f = cx.finding(
-            &DeprecatedAggregation::META,
-            cx.cond_pos(entry, agg.offset),
-            format!("deprecated aggregation `| {}`", agg.text),
+        let span = cx.cond_span(entry, agg.offset..entry.text.trim_end().len());
+        let (message, help) = if agg.near {
+            (
+                format!("obsolete `near` operator: `{}`", agg.text),
+                "express the relationship with a `temporal` correlation rule over named rules",
+            )
+        } else {
+            (
+                format!("obsolete aggregation `| {}`", agg.text),
+                "move the aggregation into a correlation rule (`event_count`, `value_count`, ...)",
+            )
+        };
+        out.push(
+            cx.finding_span(&DeprecatedAggregation::META, span, message)
+                .with_help(help),
         );
-        f.help = Some("move the aggregation into a correlation rule".to_owned());
-        out.push(f);
     }
 }

@@ -8,9 +8,8 @@ use crate::yaml::Value;
 declare_rule! {
     /// ## What it does
     /// Flags detection items that have no meaning in Sigma: a field whose value is a mapping,
-    /// a list nested in a list, an empty selection or empty value list, `exists` with a value
-    /// other than `true`/`false`, a numeric comparison (`gt`, `gte`, `lt`, `lte`) with a
-    /// non-numeric value, and `base64offset` without `contains`.
+    /// a list nested in a list, an empty selection or an empty value list. Values a modifier
+    /// cannot take are SIG020.
     ///
     /// ## Why is this bad?
     /// Backends reject these items or, worse, convert them into something that never (or
@@ -21,14 +20,12 @@ declare_rule! {
     /// selection:
     ///     requestParameters:
     ///         userName: admin
-    ///     errorCode|exists: 'yes'
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// selection:
     ///     requestParameters.userName: admin
-    ///     errorCode|exists: true
     /// ```
     pub struct InvalidDetectionItem {
         code: "SIG017",
@@ -41,7 +38,7 @@ declare_rule! {
 pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
     let Some(det) = &cx.detection else { return };
     for p in &det.problems {
-        out.push(cx.finding(&InvalidDetectionItem::META, p.node.pos(), p.message.clone()));
+        out.push(cx.finding_at(&InvalidDetectionItem::META, p.node, p.message.clone()));
     }
     for sel in &det.selections {
         let empty = match &sel.node.value {
@@ -51,9 +48,9 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
             _ => false,
         };
         if empty {
-            out.push(cx.finding(
+            out.push(cx.finding_at(
                 &InvalidDetectionItem::META,
-                sel.key.pos(),
+                sel.key,
                 format!("selection `{}` is empty", sel.name),
             ));
             continue;
@@ -62,43 +59,10 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
             let Some(key) = item.key else { continue };
             let name = key.scalar_text().unwrap_or_default();
             if matches!(&item.node.value, Value::Seq(s) if s.is_empty()) {
-                out.push(cx.finding(
+                out.push(cx.finding_at(
                     &InvalidDetectionItem::META,
-                    item.node.pos(),
+                    item.node,
                     format!("`{name}` has an empty value list"),
-                ));
-            }
-            if item.has_modifier("exists")
-                && item
-                    .values
-                    .iter()
-                    .any(|v| !matches!(v.value, Value::Bool(_)))
-            {
-                out.push(cx.finding(
-                    &InvalidDetectionItem::META,
-                    item.node.pos(),
-                    format!("`{name}` needs `true` or `false`"),
-                ));
-            }
-            if ["gt", "gte", "lt", "lte"]
-                .iter()
-                .any(|m| item.has_modifier(m))
-                && item
-                    .values
-                    .iter()
-                    .any(|v| !matches!(v.value, Value::Int(_) | Value::Float(_)))
-            {
-                out.push(cx.finding(
-                    &InvalidDetectionItem::META,
-                    item.node.pos(),
-                    format!("`{name}` compares numbers but has a non-numeric value"),
-                ));
-            }
-            if item.has_modifier("base64offset") && !item.has_modifier("contains") {
-                out.push(cx.finding(
-                    &InvalidDetectionItem::META,
-                    key.pos(),
-                    format!("`{name}`: `base64offset` only works with `contains`"),
                 ));
             }
         }

@@ -1,4 +1,4 @@
-//! SIG003: `id` missing or not a UUID.
+//! SIG003: `id` not a UUID (a missing `id` is SIG024).
 
 use crate::declare_rule;
 use crate::diagnostic::{Finding, Severity};
@@ -7,13 +7,14 @@ use crate::lint::document::DocKind;
 
 declare_rule! {
     /// ## What it does
-    /// Flags a rule, correlation rule or filter without an `id`, or whose `id` is not a UUID in
-    /// the canonical `8-4-4-4-12` hexadecimal form.
+    /// Flags a rule, correlation rule or filter whose `id` is not a UUID in the canonical
+    /// `8-4-4-4-12` hexadecimal form (pySigma refuses such a rule). A missing `id` is allowed
+    /// by the specification and reported by SIG024 (a warning).
     ///
     /// ## Why is this bad?
     /// Correlation rules, filters, `related` links, suppression lists and SIEM deployments
-    /// refer to rules by id. A missing or malformed id breaks those references and makes the
-    /// rule impossible to track across renames.
+    /// refer to rules by id. A malformed id breaks those references and pySigma refuses the
+    /// rule.
     ///
     /// ## Example
     /// ```yaml
@@ -30,7 +31,7 @@ declare_rule! {
         code: "SIG003",
         name: "invalid-id",
         severity: Severity::Error,
-        summary: "`id` missing or not a UUID",
+        summary: "`id` is not a UUID",
     }
 }
 
@@ -48,25 +49,10 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
     if cx.doc.kind == DocKind::Unknown {
         return;
     }
-    match cx.doc.root.entry("id") {
-        None => {
-            let mut f = cx.finding(
-                &InvalidId::META,
-                cx.doc.start,
-                format!("{} has no `id`", cx.doc.kind.as_str()),
-            );
-            f.help = Some("add `id:` with a random UUID (v4)".to_owned());
-            out.push(f);
-        }
-        Some((_, v)) => {
-            let text = v.scalar_text().unwrap_or_default();
-            if v.as_str().is_none_or(|s| !is_uuid(s)) {
-                out.push(cx.finding(
-                    &InvalidId::META,
-                    v.pos(),
-                    format!("`id` is not a UUID: `{text}`"),
-                ));
-            }
+    if let Some((_, v)) = cx.doc.root.entry("id") {
+        let text = v.scalar_text().unwrap_or_default();
+        if v.as_str().is_none_or(|s| !is_uuid(s)) {
+            out.push(cx.finding_at(&InvalidId::META, v, format!("`id` is not a UUID: `{text}`")));
         }
     }
 }

@@ -48,7 +48,7 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
         DocKind::Rule => SchemaKind::SigmaRule,
         DocKind::Correlation => SchemaKind::SigmaCorrelation,
         DocKind::Filter => SchemaKind::SigmaFilter,
-        DocKind::Unknown => return,
+        DocKind::Unknown | DocKind::Foreign => return,
     };
     let json = cx.doc.root.to_json();
     let violations = match schema::validate(kind, &json) {
@@ -62,7 +62,18 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
         if v.pointer == "/id" {
             continue;
         }
-        let node = cx.doc.root.pointer(&v.pointer);
+        let mut node = cx.doc.root.pointer(&v.pointer);
+        // A repeated list item: point at the repetition, not at the list.
+        if v.message.contains("non-unique")
+            && let Some(items) = node.as_seq()
+            && let Some(dup) = items
+                .iter()
+                .enumerate()
+                .find(|(i, it)| items[..*i].iter().any(|p| p.to_json() == it.to_json()))
+                .map(|(_, it)| it)
+        {
+            node = dup;
+        }
         // Point at `key:` for collections (their value starts on the next line), at the value
         // for scalars.
         let pos = if node.style == Style::Collection {
@@ -87,9 +98,17 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
         } else {
             format!(" at {}", v.pointer)
         };
-        out.push(cx.finding(
+        let span = if node.style == Style::Collection {
+            crate::yaml::Span {
+                start: pos,
+                end: pos,
+            }
+        } else {
+            node.span
+        };
+        out.push(cx.finding_span(
             &SchemaViolation::META,
-            pos,
+            span,
             format!("{} schema{at}: {message}", cx.doc.kind.as_str()),
         ));
     }

@@ -39,24 +39,24 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
         let Ok(cond) = &entry.parsed else { continue };
         visit_refs(&cond.expr, |e| match e {
             Expr::Ident { name, span } if idx.get(name).is_none() => {
-                out.push(cx.finding(
+                out.push(cx.finding_span(
                     &UndefinedIdentifier::META,
-                    cx.cond_pos(entry, span.start),
+                    cx.cond_span(entry, span.clone()),
                     format!("condition uses `{name}`, which the detection does not define"),
                 ));
             }
             Expr::Of { target, span, .. } if idx.of_matches(target).is_empty() => {
                 let message = match target {
                     OfTarget::Them => {
-                        "`of them` but the detection defines no identifier".to_owned()
+                        "`of them` matches nothing: every identifier starts with `_` (which `them` leaves out) or there is none".to_owned()
                     }
                     OfTarget::Pattern(p) => {
                         format!("pattern `{p}` matches no detection identifier")
                     }
                 };
-                out.push(cx.finding(
+                out.push(cx.finding_span(
                     &UndefinedIdentifier::META,
-                    cx.cond_pos(entry, span.start),
+                    cx.cond_span(entry, span.clone()),
                     message,
                 ));
             }

@@ -4,7 +4,6 @@ use crate::declare_rule;
 use crate::diagnostic::{Finding, Severity};
 use crate::lint::context::DocCtx;
 use crate::lint::detection::{MODIFIERS, REGEX_FLAGS, is_known_modifier};
-use crate::yaml::Pos;
 
 declare_rule! {
     /// ## What it does
@@ -71,12 +70,10 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
         let Some(key) = item.key else { continue };
         let has_re = item.has_modifier("re");
         for m in &item.modifiers {
-            let pos = Pos::new(
-                key.pos().line,
-                key.pos().col
-                    + u32::from(key.style == crate::yaml::Style::Quoted)
-                    + u32::try_from(m.offset).unwrap_or(0),
-            );
+            let span = match key.as_str() {
+                Some(text) => cx.sub_span(key, text, m.range()),
+                None => key.span,
+            };
             if !is_known_modifier(m.name) {
                 let mut msg = if m.name.is_empty() {
                     "empty modifier (`||` or a trailing `|`)".to_owned()
@@ -86,11 +83,11 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
                 if let Some(s) = suggestion(m.name) {
                     msg.push_str(&format!("; did you mean `{s}`?"));
                 }
-                out.push(cx.finding(&UnknownModifier::META, pos, msg));
+                out.push(cx.finding_span(&UnknownModifier::META, span, msg));
             } else if REGEX_FLAGS.contains(&m.name) && !has_re {
-                out.push(cx.finding(
+                out.push(cx.finding_span(
                     &UnknownModifier::META,
-                    pos,
+                    span,
                     format!(
                         "modifier `{}` is a regex flag and needs `re` before it",
                         m.name

@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use serde_json::json;
 
-use super::logsources::LogsourceTable;
-use super::{AttackData, DataComponent, DetectionStrategy};
+use crate::attack::logsources::LogsourceTable;
+use crate::attack::{AttackData, DataComponent, DetectionStrategy};
 
 fn bundle_label(data: &AttackData, index: usize) -> String {
     data.bundles().get(index).map_or_else(String::new, |b| {

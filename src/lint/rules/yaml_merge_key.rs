@@ -1,0 +1,54 @@
+//! SIG023: a YAML merge key (`<<:`).
+
+use crate::declare_rule;
+use crate::diagnostic::{Finding, Severity};
+use crate::lint::context::FileCtx;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags merge keys (`<<: *anchor`), which copy the entries of another mapping into
+    /// this one.
+    ///
+    /// ## Why is this bad?
+    /// Merge keys are a YAML 1.1 feature outside YAML 1.2 and outside the Sigma
+    /// specification. pySigma and RSigma apply them, other YAML 1.2 tools read a key named
+    /// `<<`, so the same rule means different things in different tools, and a merged
+    /// selection is hard to review. sigsmith reads `<<` as a plain key and reports it here
+    /// instead of as a confusing detection-item error.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// detection:
+    ///     base: &base
+    ///         eventSource: iam.amazonaws.com
+    ///     selection:
+    ///         <<: *base
+    ///         eventName: CreateUser
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// detection:
+    ///     selection:
+    ///         eventSource: iam.amazonaws.com
+    ///         eventName: CreateUser
+    /// ```
+    pub struct YamlMergeKey {
+        code: "SIG023",
+        name: "yaml-merge-key",
+        severity: Severity::Error,
+        summary: "merge key (`<<:`), a YAML 1.1 feature tools read differently",
+    }
+}
+
+pub(crate) fn check(cx: &FileCtx<'_>, out: &mut Vec<Finding>) {
+    for m in &cx.parsed.merge_keys {
+        let mut f = cx.finding_span(
+            &YamlMergeKey::META,
+            m.span,
+            "YAML merge key `<<` is YAML 1.1, not Sigma: tools disagree on what it means",
+        );
+        f.doc_index = Some(m.doc_index);
+        out.push(f.with_help("write the merged entries out in this mapping"));
+    }
+}
