@@ -1112,11 +1112,13 @@ impl Vocabulary {
                 scored.push((known * 2 + exact, p));
             }
         }
-        scored.sort_by_key(|s| std::cmp::Reverse(s.0));
+        // Most fields known first; on equal counts an audit log before a verdict log (a
+        // vendor's alert feed often copies the audit log's field names).
+        scored.sort_by_key(|(n, p)| std::cmp::Reverse((*n, p.is_api_audit())));
         match scored.as_slice() {
             [] => None,
             [(_, p)] => Some(p),
-            [(a, p), (b, _), ..] => (a > b).then_some(*p),
+            [(a, p), (b, q), ..] => (a > b || p.is_api_audit() != q.is_api_audit()).then_some(*p),
         }
     }
 

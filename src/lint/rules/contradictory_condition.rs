@@ -54,9 +54,9 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         seen.push((c.field.clone(), c.node.start));
-        let mut f = cx.finding(
+        let mut f = cx.finding_span(
             &ContradictoryCondition::META,
-            c.node.start,
+            c.node,
             format!(
                 "`{}` must equal {} and {} in the same branch: it can never fire",
                 c.field,
@@ -64,7 +64,6 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
                 c.second.join(" or ")
             ),
         );
-        f.end = Some(c.node.end);
         f.help = Some("use a list of values or `1 of selection_*` for alternatives".to_owned());
         out.push(f);
     }

@@ -116,9 +116,9 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
         (None, Some((k, _))) => (k, "`sigsmith.context` names"),
         (None, None) => return,
     };
-    let mut f = cx.finding(
+    let mut f = cx.finding_at(
         &MissingContextFields::META,
-        key.pos(),
+        key,
         format!(
             "{what} no {} field, nor does the detection, for {} (e.g. {})",
             names.join(" or "),
@@ -126,7 +126,6 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
             examples.join(", ")
         ),
     );
-    f.end = Some(key.span.end);
     f.help = Some(format!(
         "list the caller's {} fields under `fields`",
         names.join(" and ")

@@ -76,8 +76,7 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
             ),
             _ => continue,
         };
-        let mut f = cx.finding(&UnknownField::META, key.pos(), message);
-        f.end = Some(key.span.end);
+        let mut f = cx.finding_at(&UnknownField::META, key, message);
         f.help = Some(match &lookup.how {
             Match::Misspelled { entry } => format!("did you mean `{entry}`?"),
             _ => {
