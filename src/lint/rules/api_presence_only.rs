@@ -160,6 +160,26 @@ fn has_context(sel: &Selection<'_>, profile: &Profile) -> bool {
         })
 }
 
+/// Why a selection all of whose alternatives carry context does: the first context field, or
+/// the vendor verdict events it selects.
+fn context_reason(sel: &Selection<'_>, profile: &Profile) -> String {
+    for item in sel.items() {
+        let Some(f) = item.field else { continue };
+        let class = profile.classify(f);
+        if class.is_context() {
+            return format!("`{}` constrains `{f}` ({class} context)", sel.name);
+        }
+        if matches!(class, FieldClass::Api | FieldClass::Outcome) && selects_verdicts(item, profile)
+        {
+            return format!(
+                "`{}` selects vendor verdict events only (`{f}`): the vendor already correlated",
+                sel.name
+            );
+        }
+    }
+    format!("`{}` carries caller context", sel.name)
+}
+
 /// The group-by fields of a deprecated aggregation (`count() by a, b > 5`).
 pub(crate) fn aggregation_group_by(text: &str) -> Vec<&str> {
     let Some(i) = text.find(" by ") else {
@@ -231,7 +251,6 @@ fn contradiction(sels: &[&Selection<'_>]) -> Option<Contradiction> {
 }
 
 /// One way the condition can be satisfied, as `lint --explain` prints it.
-#[allow(dead_code)]
 #[derive(Debug, Clone)]
 pub(crate) struct Branch {
     /// The branch (`selection and not filter`).
@@ -336,10 +355,7 @@ pub(crate) fn analyze_full(cx: &DocCtx<'_>) -> Analysis {
                     match presence_alt(sel, profile) {
                         None => {
                             if reason.is_none() {
-                                reason = Some(format!(
-                                    "`{}` constrains caller context or selects vendor verdict events",
-                                    sel.name
-                                ));
+                                reason = Some(context_reason(sel, profile));
                             }
                         }
                         Some(f) => {
