@@ -11,19 +11,31 @@ use crate::yaml::Span;
 
 declare_rule! {
     /// ## What it does
-    /// Flags a rule on an API-audit log source (CloudTrail, Azure, GCP, Okta, ...; see the field
-    /// profiles) whose condition can be satisfied by constraints on API identity fields
-    /// (`eventName`, `eventSource`, `operationName`, ...) and outcome fields (`errorCode`,
-    /// `status`) alone. The condition is expanded into its disjunctive normal form (bounded);
-    /// the rule is flagged when some way of satisfying it uses only selections that match
-    /// API/outcome fields or keywords, and applies no negated filter on a context field
-    /// (caller identity, source, client, target, session) — and no correlation rule in the
-    /// repository references the rule (by `id` or `name`) with a `group-by` on a context field,
-    /// and no Sigma filter (meta filter) applying to the rule constrains a context field.
+    /// Flags a rule on an API-audit log source whose condition can be satisfied by
+    /// constraints on API fields (`eventName`, `eventSource`, `operationName`, ...) alone,
+    /// possibly with outcome or metadata fields (`errorCode`, `event.dataset`). The log source
+    /// is recognised with the vocabulary (`data/vocabulary/`): exactly, by an alias
+    /// (`service: activity_logs`, `okta` / `system`) or from the fields the detection uses
+    /// (CloudTrail split per AWS service, a missing or misspelled product); fields are
+    /// classified in every naming scheme the vocabulary knows (native, ECS, vendor-prefixed
+    /// integration names, envelopes such as `data.protoPayload.` or `detail.`).
     ///
-    /// Filters that are defined but not used in the condition do not count. Keyword-only
-    /// detections on an API-audit log source count as presence only. Fields a profile does not
-    /// know are treated as context, so an incomplete profile never causes this finding.
+    /// The condition is expanded into its disjunctive normal form (bounded); the rule is
+    /// flagged when some way of satisfying it uses only selections whose constraints name the
+    /// API (or keywords), applies no negated filter on a context field (caller identity,
+    /// source, client, target, session, or a draft's `<<baseline:...>>` placeholder), and is
+    /// not correlated: no correlation rule references it (by `id` or `name`) with a `group-by`
+    /// on a context field without `generate: true` (which lets the base rule alert on its own),
+    /// no deprecated aggregation `| count() by F` with a `timeframe` counts per context field
+    /// `F`, and no Sigma filter applying to the rule constrains a context field.
+    ///
+    /// Not API presence: a way of firing that constrains no API field at all (only outcome or
+    /// metadata fields), one that selects only vendor verdict events (Okta
+    /// `security.threat.detected`, a lockout result code: the vendor already correlated), a log
+    /// of the vendor's own verdicts (Entra ID risk detections, GuardDuty), and a way that can
+    /// never fire because a field must equal two different values (API008). A field the
+    /// vocabulary does not know neither names the API nor adds context: API001 decides from
+    /// the fields it knows and API007 reports the unknown one.
     ///
     /// ## Why is this bad?
     /// An API call is not malicious by itself: `eventName: CreateAccessKey` fires for every
