@@ -1063,10 +1063,12 @@ impl Vocabulary {
                 })
                 .collect();
             if !product_profiles.is_empty() {
-                return self.infer(&product_profiles, fields).map(|p| Recognition {
-                    profile: p,
-                    how: How::Inferred,
-                });
+                return self
+                    .infer(&product_profiles, fields, false)
+                    .map(|p| Recognition {
+                        profile: p,
+                        how: How::Inferred,
+                    });
             }
         }
         let not_api = &schemes().not_api;
@@ -1084,7 +1086,7 @@ impl Vocabulary {
             return None;
         }
         let all: Vec<&Profile> = self.profiles.iter().collect();
-        self.infer(&all, fields).map(|p| Recognition {
+        self.infer(&all, fields, true).map(|p| Recognition {
             profile: p,
             how: How::Inferred,
         })
@@ -1093,7 +1095,15 @@ impl Vocabulary {
     /// The profile among `candidates` the fields belong to: at least one API field and at
     /// least half of the fields known natively; the most fields known wins, and a tie is no
     /// answer. Fields spelled exactly as a vocabulary writes them count a little more.
-    fn infer<'a>(&'a self, candidates: &[&'a Profile], fields: &[&str]) -> Option<&'a Profile> {
+    ///
+    /// With no product to go by (`unscoped`), the evidence must be stronger: two fields known,
+    /// or one spelled exactly as the vocabulary writes it (`operation` alone is no log source).
+    fn infer<'a>(
+        &'a self,
+        candidates: &[&'a Profile],
+        fields: &[&str],
+        unscoped: bool,
+    ) -> Option<&'a Profile> {
         if fields.is_empty() {
             return None;
         }
@@ -1108,7 +1118,8 @@ impl Vocabulary {
                     api |= c == FieldClass::Api;
                 }
             }
-            if api && known * 2 >= fields.len() {
+            let enough = !unscoped || known >= 2 || exact >= 1;
+            if api && enough && known * 2 >= fields.len() {
                 scored.push((known * 2 + exact, p));
             }
         }
@@ -1127,7 +1138,7 @@ impl Vocabulary {
     /// natively, with at least one API field and half of the fields known.
     pub fn recognize_fields(&self, fields: &[&str]) -> Option<Recognition<'_>> {
         let all: Vec<&Profile> = self.profiles.iter().collect();
-        self.infer(&all, fields).map(|p| Recognition {
+        self.infer(&all, fields, true).map(|p| Recognition {
             profile: p,
             how: How::Inferred,
         })

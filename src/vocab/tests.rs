@@ -205,6 +205,8 @@ fn recognition_exact_alias_inferred() {
         ),
         Some(("okta".into(), How::Inferred))
     );
+    // One generic field, spelled otherwise than any vocabulary, is no evidence.
+    assert_eq!(r(&ls("acme", "api_audit"), &["operation"]), None);
     // Never inferred on a non-API product or category.
     assert_eq!(
         r(&ls("windows", "security"), &["eventName", "eventSource"]),
