@@ -664,16 +664,7 @@ impl Profile {
     /// Classifies a field name and says how it matched (see the module docs).
     pub fn lookup(&self, field: &str) -> Lookup {
         let cands = self.candidates(field);
-        // 1-2: native entries, longest match; on a tie the spelling with fewer strips.
-        let mut best: Option<(usize, FieldClass, String, Option<String>)> = None;
-        for (name, stripped) in &cands {
-            if let Some((class, entry, len)) = self.longest(name)
-                && best.as_ref().is_none_or(|(l, ..)| len > *l)
-            {
-                best = Some((len, class, entry.to_owned(), stripped.clone()));
-            }
-        }
-        if let Some((_, class, entry, prefix)) = best {
+        if let Some((class, entry, prefix)) = self.native(&cands) {
             return Lookup {
                 class,
                 how: Match::Native { entry, prefix },
@@ -702,6 +693,22 @@ impl Profile {
             class: FieldClass::Unknown,
             how: Match::Unknown,
         }
+    }
+
+    /// Steps 1-2: the longest native entry; on a tie the spelling with fewer strips.
+    fn native(
+        &self,
+        cands: &[(String, Option<String>)],
+    ) -> Option<(FieldClass, String, Option<String>)> {
+        let mut best: Option<(usize, FieldClass, &str, &Option<String>)> = None;
+        for (name, stripped) in cands {
+            if let Some((class, entry, len)) = self.longest(name)
+                && best.as_ref().is_none_or(|(l, ..)| len > *l)
+            {
+                best = Some((len, class, entry, stripped));
+            }
+        }
+        best.map(|(_, c, e, p)| (c, e.to_owned(), p.clone()))
     }
 
     fn misspelled(&self, cands: &[(String, Option<String>)]) -> Option<(FieldClass, String)> {
@@ -733,18 +740,17 @@ impl Profile {
 
     /// Whether the field is known natively (not through a common scheme or a misspelling):
     /// what log-source inference counts; with whether it is spelled exactly as the entry (no
-    /// prefix, same case and separators), which breaks ties between vocabularies.
-    fn knows_natively(&self, field: &str) -> Option<(FieldClass, bool)> {
-        match self.lookup(field) {
-            Lookup {
-                class,
-                how: Match::Native { entry, prefix },
-            } => {
+    /// prefix, same case and separators) and whether the entry is the whole field rather than
+    /// a parent of it: both break ties between vocabularies.
+    fn knows_natively(&self, field: &str) -> Option<(FieldClass, bool, bool)> {
+        match self.native(&self.candidates(field)) {
+            Some((class, entry, prefix)) => {
                 let exact = prefix.is_none()
                     && field
                         .strip_prefix(entry.as_str())
                         .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'));
-                Some((class, exact))
+                let whole = prefix.is_none() && normalize_field(&entry) == normalize_field(field);
+                Some((class, exact, whole))
             }
             _ => None,
         }
@@ -1094,7 +1100,8 @@ impl Vocabulary {
 
     /// The profile among `candidates` the fields belong to: at least one API field and at
     /// least half of the fields known natively; the most fields known wins, and a tie is no
-    /// answer. Fields spelled exactly as a vocabulary writes them count a little more.
+    /// answer. Fields spelled exactly as a vocabulary writes them, and fields that are an
+    /// entry themselves (not a sub-field of one), count a little more.
     ///
     /// With no product to go by (`unscoped`), the evidence must be stronger: two fields known,
     /// or one spelled exactly as the vocabulary writes it (`operation` alone is no log source).
@@ -1109,18 +1116,19 @@ impl Vocabulary {
         }
         let mut scored: Vec<(usize, &Profile)> = Vec::new();
         for p in candidates {
-            let (mut known, mut exact) = (0, 0);
+            let (mut known, mut exact, mut whole) = (0, 0, 0);
             let mut api = false;
             for f in fields {
-                if let Some((c, spelled)) = p.knows_natively(f) {
+                if let Some((c, spelled, entire)) = p.knows_natively(f) {
                     known += 1;
                     exact += usize::from(spelled);
+                    whole += usize::from(entire);
                     api |= c == FieldClass::Api;
                 }
             }
             let enough = !unscoped || known >= 2 || exact >= 1;
             if api && enough && known * 2 >= fields.len() {
-                scored.push((known * 2 + exact, p));
+                scored.push((known * 3 + exact + whole, p));
             }
         }
         // Most fields known first; on equal counts an audit log before a verdict log (a
