@@ -33,8 +33,8 @@ use toml::Spanned;
 use crate::checks;
 use crate::diagnostic::{Finding, Severity};
 use crate::discover::{Excludes, normalize};
-use crate::lint::profile::Profile;
 use crate::lint::rule::RuleMeta;
+use crate::vocab::Profile;
 use crate::yaml::Pos;
 
 /// Names of the configuration file, in the order they are looked for in each folder.

@@ -1605,9 +1605,8 @@ mod tests {
         for s in catalog.list() {
             for t in &s.targets {
                 let ls = super::super::logsources::SigmaLogsource {
-                    category: t.logsource.category.clone(),
-                    product: t.logsource.product.clone(),
-                    service: t.logsource.service.clone(),
+                    definition: None,
+                    ..t.logsource.clone()
                 };
                 let p = table
                     .profile_for(&ls)
