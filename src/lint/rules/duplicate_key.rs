@@ -48,7 +48,7 @@ pub(crate) fn check(cx: &FileCtx<'_>, out: &mut Vec<Finding>) {
         if let Some(doc) = cx.parsed.documents.iter().find(|x| x.index == d.doc_index) {
             f.doc_index = Some(doc.index);
             f.doc_id = doc.id().map(str::to_owned);
-            f.doc_title = doc.title().map(str::to_owned);
+            f.doc_title = doc.title().map(std::sync::Arc::from);
         }
         f.related.push(Related {
             path: cx.path.to_path_buf(),
