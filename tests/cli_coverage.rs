@@ -161,7 +161,22 @@ fn check_layer(layer: &Value, data: &AttackData, domain: Domain) -> usize {
             );
         }
         let rules = meta.iter().filter(|m| m["name"] == "rule").count();
-        assert!(rules > 0, "{id} has no rule in its metadata");
+        if t["score"].is_null() && rules == 0 {
+            // A parent shown for its covered sub-techniques.
+            assert_eq!(t["showSubtechniques"], true, "{id}");
+            assert!(
+                layer["techniques"]
+                    .as_array()
+                    .expect("techniques")
+                    .iter()
+                    .any(|s| s["techniqueID"]
+                        .as_str()
+                        .is_some_and(|s| s.starts_with(&format!("{id}.")))),
+                "{id}"
+            );
+        } else {
+            assert!(rules > 0, "{id} has no rule in its metadata");
+        }
         if !strategies.is_empty() {
             with_strategy += 1;
         }
@@ -571,6 +586,20 @@ fn diff_reports_what_a_change_adds_and_removes() {
     );
     let md = String::from_utf8_lossy(&out.stdout);
     assert!(md.contains("removed") && md.contains(":warning:"), "{md}");
+    assert_eq!(out.status.code(), Some(0));
+    let out = sigsmith(
+        repo,
+        &[
+            "coverage",
+            "rules",
+            "--attack",
+            &ics,
+            "--diff",
+            "HEAD",
+            "--fail-on-regression",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "DET0742 lost its only rule");
     let out = sigsmith(
         repo,
         &[

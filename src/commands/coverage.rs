@@ -16,7 +16,7 @@ use crate::config::{Config, find_config};
 use crate::coverage::{self, Coverage, diff, navigator, report};
 use crate::discover::{self, Excludes, normalize};
 use crate::lint::engine::{LintOptions, lint_sources};
-use crate::lint::profile::ProfileSet;
+use crate::vocab::Vocabulary;
 use crate::scaffold::Draft;
 
 const EXAMPLES: &str = "\
@@ -35,7 +35,8 @@ A rule covers a strategy when it tags (attack.tNNNN) a technique the strategy de
 names the strategy's analytics whose log sources map to the rule's logsource. Each rule carries
 context (API001 judged it and did not flag it), is presence-only (API001 flags it) or is not
 judged (its log source is not an API-audit log source). Deprecated and unsupported rules do not
-count. Exit 0, or 2 on a usage, configuration, I/O or git error.";
+count. Exit 0; 1 with --fail-on-regression when a strategy got worse; 2 on a usage,
+configuration, I/O or git error.";
 
 /// Output format of `coverage`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -73,6 +74,10 @@ pub struct CoverageArgs {
     /// adds or removes. Formats text, json and markdown.
     #[arg(long, value_name = "REV")]
     pub diff: Option<String>,
+    /// With --diff: exit 1 when a strategy's state got worse (it lost its last rule or its last
+    /// context-carrying rule).
+    #[arg(long, requires = "diff")]
+    pub fail_on_regression: bool,
     /// Configuration file to use instead of the sigsmith.toml found from the first RULES path.
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
@@ -115,7 +120,7 @@ pub fn rules_in(
     let mut excludes = Excludes::new();
     excludes.add(&config.root, &config.exclude_globs())?;
     let discovery = discover::discover_in(cwd, paths, &excludes, &mut std::io::empty())?;
-    let mut profiles = ProfileSet::builtin();
+    let mut profiles = Vocabulary::builtin();
     profiles.extend(config.file.profiles.clone());
     let opts = LintOptions {
         profiles,
@@ -306,6 +311,9 @@ pub fn run(args: CoverageArgs, globals: Globals) -> anyhow::Result<ExitCode> {
             _ => d.text(),
         };
         write_stdout(&mut stdout, text.as_bytes())?;
+        if args.fail_on_regression && d.regressions() > 0 {
+            return Ok(ExitCode::from(1));
+        }
         return Ok(ExitCode::SUCCESS);
     }
     match args.format {

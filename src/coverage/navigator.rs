@@ -65,9 +65,6 @@ pub fn layer(cov: &Coverage, d: &DomainCoverage) -> Value {
         for a in &t.analytics {
             metadata.push(json!({"name": "analytic", "value": a}));
         }
-        if !metadata.is_empty() {
-            metadata.push(json!({"divider": true}));
-        }
         for r in &rules {
             metadata.push(json!({"name": "rule", "value": rule_line(r)}));
         }
@@ -94,6 +91,26 @@ pub fn layer(cov: &Coverage, d: &DomainCoverage) -> Value {
         }
         techniques.push(entry);
     }
+    // Parents of covered sub-techniques that no rule tags: unscored entries that show their
+    // sub-techniques (Navigator hides sub-techniques under a collapsed parent).
+    let listed: std::collections::BTreeSet<&str> =
+        d.techniques.iter().map(|t| t.id.as_str()).collect();
+    for parent in tagged_parents.iter().filter(|p| !listed.contains(*p)) {
+        techniques.push(json!({
+            "techniqueID": parent,
+            "comment": "no rule tags this technique itself; see its sub-techniques",
+            "enabled": true,
+            "metadata": [],
+            "links": [],
+            "showSubtechniques": true,
+        }));
+    }
+    techniques.sort_by(|a, b| {
+        a["techniqueID"]
+            .as_str()
+            .unwrap_or_default()
+            .cmp(b["techniqueID"].as_str().unwrap_or_default())
+    });
     let legend = [
         (State::PresenceOnly, "presence-only rules only (API001)"),
         (
@@ -104,7 +121,7 @@ pub fn layer(cov: &Coverage, d: &DomainCoverage) -> Value {
     ]
     .map(|(s, label)| json!({"label": label, "color": COLORS[usize::from(s.score())]}));
     json!({
-        "name": format!("sigsmith coverage: {} ATT&CK", d.domain.as_str()),
+        "name": format!("sigsmith {} coverage", d.domain.as_str()),
         "versions": {
             "layer": LAYER_VERSION,
             "attack": d.attack_version.clone().unwrap_or_default(),
@@ -126,7 +143,8 @@ pub fn layer(cov: &Coverage, d: &DomainCoverage) -> Value {
             "aggregateFunction": "max",
             "showID": true,
             "showName": true,
-            "showAggregateScores": true,
+            // Off: MITRE's mitreattack-python exporters fail on aggregates of unscored parents.
+            "showAggregateScores": false,
             "countUnscored": false,
             "expandedSubtechniques": "annotated",
         },

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::eval::events::lookup_first;
 use crate::eval::rules::EvalRule;
-use crate::lint::profile::{Profile, ProfileSet};
+use crate::vocab::{Profile, Vocabulary};
 
 /// Time fields tried, in order, when the log source names none.
 pub const FALLBACK_TIME_FIELDS: &[&str] = &[
@@ -89,15 +89,17 @@ pub struct Router {
 impl Router {
     /// A router over `rules`; `all_rules` sends every rule every event.
     pub fn new(rules: &[EvalRule], all_rules: bool) -> Router {
-        let profiles = ProfileSet::builtin().profiles().to_vec();
+        let vocabulary = Vocabulary::builtin();
+        let profiles = vocabulary.profiles().to_vec();
         let mut per_profile = vec![Vec::new(); profiles.len()];
         for (ri, r) in rules.iter().enumerate() {
             let mut known = false;
-            for (pi, p) in profiles.iter().enumerate() {
-                if p.score(&r.logsource).is_some() {
-                    per_profile[pi].push(ri);
-                    known = true;
-                }
+            // The rule's log source as the vocabulary recognises it (canonical or alias).
+            if let Some(p) = vocabulary.recognize(&r.logsource, &[]).map(|m| m.profile)
+                && let Some(pi) = profiles.iter().position(|x| x.name == p.name)
+            {
+                per_profile[pi].push(ri);
+                known = true;
             }
             if !known {
                 // A rule of a log source the vocabulary does not describe: it cannot be told
