@@ -179,6 +179,8 @@ pub struct SigsmithCtx {
     pub baselines: Vec<BaselineCtx>,
     /// Validation prompts (`answer: null` in the draft).
     pub validation: Vec<PromptCtx>,
+    /// Exemplars run by `sigsmith test` (see [`super::exemplar`]); empty when none can be built.
+    pub exemplars: Vec<super::exemplar::ExemplarCtx>,
 }
 
 /// The companion correlation rule.
@@ -401,6 +403,7 @@ impl DraftContext {
                     question: p.question.clone(),
                 })
                 .collect(),
+            exemplars: super::exemplar::exemplars(target, options.example_values),
         };
 
         let correlation = target.correlation.as_ref().map(|c| CorrelationCtx {

@@ -8,6 +8,7 @@
 //! atomically.
 
 mod context;
+pub mod exemplar;
 pub mod quote;
 pub mod write;
 
@@ -205,7 +206,7 @@ fn template_error(template: &str, err: &minijinja::Error) -> ScaffoldError {
 }
 
 /// The formatter: safe strings verbatim, other strings quoted, numbers and booleans plain,
-/// `none` as `null`, sequences as quoted flow sequences. Mappings cannot be printed.
+/// `none` as `null`, sequences and mappings as quoted flow collections.
 fn format_value(out: &mut minijinja::Output<'_>, value: &Value) -> Result<(), minijinja::Error> {
     let text = render_scalar(value)?;
     if text.len() > MAX_DRAFT_BYTES {
@@ -309,6 +310,18 @@ fn render_scalar(value: &Value) -> Result<String, minijinja::Error> {
                 items.push(render_scalar(&item)?);
             }
             Ok(format!("[{}]", items.join(", ")))
+        }
+        ValueKind::Map => {
+            let mut items = Vec::new();
+            for key in value.try_iter()? {
+                let item = value.get_item(&key)?;
+                let key = match key.as_str() {
+                    Some(k) => quote::key(k),
+                    None => render_scalar(&key)?,
+                };
+                items.push(format!("{key}: {}", render_scalar(&item)?));
+            }
+            Ok(format!("{{{}}}", items.join(", ")))
         }
         other => Err(minijinja::Error::new(
             minijinja::ErrorKind::InvalidOperation,
