@@ -16,8 +16,8 @@ use crate::config::{Config, find_config};
 use crate::coverage::{self, Coverage, diff, navigator, report};
 use crate::discover::{self, Excludes, normalize};
 use crate::lint::engine::{LintOptions, lint_sources};
-use crate::vocab::Vocabulary;
 use crate::scaffold::Draft;
+use crate::vocab::Vocabulary;
 
 const EXAMPLES: &str = "\
 Examples:
