@@ -14,7 +14,7 @@ venv=${SIGSMITH_PYSIGMA_VENV:-target/pysigma-venv}
 if [ ! -x "$venv/bin/sigma" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check \
-    'sigma-cli==3.1.0' 'pysigma-backend-splunk==2.1.0'
+    'sigma-cli==3.1.0' 'pysigma-backend-splunk==2.1.0' 'pysigma-backend-sqlite==2.0.0'
 fi
 cargo build --locked --quiet
 bin=target/debug/sigsmith

@@ -5,8 +5,11 @@
 //!
 //! Exit codes (documented in the README and `--help`):
 //! - `0`: success; for `lint`, no error-level finding (no finding at all with `--strict`);
-//! - `1`: `lint` found error-level findings (or any finding with `--strict`);
+//! - `1`: `lint` found findings at or above `--fail-on` (default: error-level findings);
 //! - `2`: usage, configuration or I/O error (unknown strategy, unreadable config, ...).
+//!
+//! A closed standard output (`sigsmith new --all | head`) ends the command quietly: exit 0,
+//! except that `lint` still exits 1 when its findings fail the run.
 
 use std::process::ExitCode;
 
@@ -60,6 +63,13 @@ pub enum Command {
     New(commands::new::NewArgs),
     /// Lint Sigma rule files and repositories.
     Lint(commands::lint::LintArgs),
+    /// Evaluate Sigma rules, filters and correlation rules on events.
+    Eval(commands::eval::EvalArgs),
+    /// Run the exemplars (sample events expected to match or not) kept with each rule.
+    Test(commands::test::TestArgs),
+    /// ATT&CK coverage of a rule repository per domain, strategy and technique, judged by
+    /// context (API001); text, JSON, Markdown or Navigator layers.
+    Coverage(commands::coverage::CoverageArgs),
     /// List every lint check with its code, name, default severity and summary.
     Rules(commands::rules::RulesArgs),
     /// Print the documentation of one lint check.
@@ -68,7 +78,7 @@ pub enum Command {
     Init(commands::init::InitArgs),
     /// Write a shell completion script to stdout.
     Completions(commands::completions::CompletionsArgs),
-    /// Write the man page (roff) to stdout.
+    /// Write the man pages (roff): one page to stdout, or every page into a folder.
     Man(commands::completions::ManArgs),
 }
 
@@ -92,6 +102,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Show(args) => commands::show::run(args, globals),
         Command::New(args) => commands::new::run(args, globals),
         Command::Lint(args) => commands::lint::run(args, globals),
+        Command::Eval(args) => commands::eval::run_eval(args, globals),
+        Command::Test(args) => commands::test::run_test(args, globals),
+        Command::Coverage(args) => commands::coverage::run(args, globals),
         Command::Rules(args) => commands::rules::run_rules(args, globals),
         Command::Explain(args) => commands::rules::run_explain(args, globals),
         Command::Init(args) => commands::init::run(args, globals),
@@ -100,10 +113,23 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader went away (`sigsmith explain X | head`): stop quietly, as `cat` does.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let mut stderr = anstream::stderr();
-            let _ = std::io::Write::write_fmt(&mut stderr, format_args!("error: {err:#}\n"));
+            // Error messages quote file names and file contents: escape control characters.
+            let message = crate::output::sanitize::text(&format!("{err:#}")).into_owned();
+            let _ = std::io::Write::write_fmt(&mut stderr, format_args!("error: {message}\n"));
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether `err` was caused by writing to a closed pipe.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -163,7 +163,8 @@ pub struct Config {
     pub file: ConfigFile,
 }
 
-/// Looks for [`CONFIG_NAMES`] in the folder of `start` (a file or folder) and its parents.
+/// Looks for [`CONFIG_NAMES`] in the folder of `start` (a file or folder) and its parents, up
+/// to the root of the git repository holding it (a folder with `.git`), when there is one.
 pub fn find_config(start: &Path) -> Option<PathBuf> {
     let start = if start.is_dir() {
         start
@@ -173,9 +174,16 @@ pub fn find_config(start: &Path) -> Option<PathBuf> {
     for dir in start.ancestors() {
         for name in CONFIG_NAMES {
             let candidate = dir.join(name);
-            if candidate.is_file() {
+            // Anything by that name is the configuration: a FIFO, a dangling link or a link
+            // loop is then a clear error from `Config::load`, never silently skipped.
+            if candidate.symlink_metadata().is_ok() {
                 return Some(candidate);
             }
+        }
+        // Discovery stops at the root of the git repository: a configuration above it
+        // belongs to something else.
+        if dir.join(".git").symlink_metadata().is_ok() {
+            break;
         }
     }
     None
@@ -207,9 +215,51 @@ impl Config {
         }
     }
 
-    /// Reads and checks the configuration file at `path` (relative to `cwd`).
+    /// [`Config::load`] for a configuration found by [`find_config`] rather than named with
+    /// `--config`: a symbolic link must resolve inside the repository holding it (or, outside
+    /// a repository, inside its own folder), so a cloned repository cannot make sigsmith read
+    /// (and quote in errors) a file elsewhere.
+    pub fn load_discovered(path: &Path, cwd: &Path) -> Result<Self, ConfigError> {
+        let abs = normalize(&cwd.join(path));
+        if abs
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+            && let Ok(target) = std::fs::canonicalize(&abs)
+        {
+            let folder = abs.parent().unwrap_or(&abs);
+            let bound = crate::discover::repo_root(folder).unwrap_or_else(|| folder.to_path_buf());
+            let bound = std::fs::canonicalize(&bound).unwrap_or(bound);
+            if !target.starts_with(&bound) {
+                return Err(ConfigError {
+                    path: path.to_path_buf(),
+                    pos: None,
+                    message: format!(
+                        "cannot read configuration file: it is a symbolic link to {}, outside {}",
+                        target.display(),
+                        bound.display()
+                    ),
+                    help: vec![
+                        "copy the configuration into the repository, or name it with --config"
+                            .to_owned(),
+                    ],
+                });
+            }
+        }
+        Self::load(path, cwd)
+    }
+
+    /// Reads and parses the configuration file at `path` (relative to `cwd`); its folder
+    /// anchors the exclude globs. It must be a regular file or a link to one.
     pub fn load(path: &Path, cwd: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        if let Some(problem) = crate::discover::not_regular_file(&cwd.join(path)) {
+            return Err(ConfigError {
+                path: path.to_path_buf(),
+                pos: None,
+                message: format!("cannot read configuration file: it {problem}"),
+                help: Vec::new(),
+            });
+        }
+        let text = std::fs::read_to_string(cwd.join(path)).map_err(|e| ConfigError {
             path: path.to_path_buf(),
             pos: None,
             message: format!("cannot read configuration file: {e}"),

@@ -38,6 +38,10 @@ impl fmt::Display for Severity {
     }
 }
 
+/// Most related locations a finding lists (for example the other documents with the same id);
+/// the finding's message gives the full count, so output grows linearly with the input.
+pub const MAX_RELATED: usize = 10;
+
 /// A secondary location that explains a finding (for example the first of two duplicate ids).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Related {
@@ -70,8 +74,8 @@ pub struct Finding {
     pub doc_index: Option<usize>,
     /// The document's `id`, when known.
     pub doc_id: Option<String>,
-    /// The document's `title`, when known.
-    pub doc_title: Option<String>,
+    /// The document's `title`, when known (shared by every finding of the document).
+    pub doc_title: Option<std::sync::Arc<str>>,
     /// An imperative hint on how to fix it.
     pub help: Option<String>,
     /// Other places that explain the finding.

@@ -1,8 +1,11 @@
 //! Finding and reading the files `sigsmith lint` checks.
 //!
 //! Paths on the command line may be files (linted whatever their extension), folders (walked
-//! recursively for `.yml`/`.yaml` files, honouring `.gitignore`, `.ignore` and hidden-file
-//! rules) or `-` (one YAML stream read from standard input, shown as `-`). Exclude globs from the
+//! recursively for `.yml`/`.yaml` files) or `-` (one YAML stream read from standard input,
+//! shown as `-`). In a folder walk, hidden files and folders are linted (`.git` itself is
+//! skipped); `.gitignore`, `.ignore` and `.git/info/exclude` prune untracked files only: in a
+//! git repository every tracked YAML file under the folder is linted whatever the ignore files
+//! say (git is asked with `git ls-files`). Exclude globs from the
 //! command line and the configuration prune the walk and also apply to files named explicitly,
 //! so a pre-commit hook that passes every changed file still respects them.
 //!
@@ -250,15 +253,37 @@ fn walk(
     let filter = excludes.clone();
     let walker = ignore::WalkBuilder::new(abs_root)
         .standard_filters(true)
+        .hidden(false)
         .git_global(false)
         .require_git(false)
         .follow_links(false)
         .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(move |e| {
+            if e.depth() > 0 && e.file_name() == ".git" {
+                return false;
+            }
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
             !filter.is_excluded(e.path(), is_dir)
         })
         .build();
+    // Tracked files are linted whatever the ignore files say.
+    for rel in tracked_files(abs_root) {
+        let path = abs_root.join(&rel);
+        if !has_yaml_extension(&path)
+            || excludes.is_excluded(&path, false)
+            || rel.components().any(|c| c.as_os_str() == ".git")
+        {
+            continue;
+        }
+        // Deleted from the work tree, or a link to a folder: nothing to read.
+        if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+            candidates.push(Candidate {
+                display: shown(&path),
+                abs: path,
+                stdin: false,
+            });
+        }
+    }
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
@@ -296,6 +321,112 @@ fn walk(
             abs: path.to_path_buf(),
             stdin: false,
         });
+    }
+}
+
+/// The files git tracks under `dir` (relative to it), or nothing when `dir` is not in a git
+/// repository or git cannot be run.
+fn tracked_files(dir: &Path) -> Vec<PathBuf> {
+    if repo_root(dir).is_none() {
+        return Vec::new();
+    }
+    let out = std::process::Command::new("git")
+        .args([
+            "-c",
+            "core.quotepath=off",
+            "ls-files",
+            "-z",
+            "--cached",
+            "--",
+        ])
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output();
+    match out {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout)
+            .split('\0')
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The root of the git work tree holding the absolute path `path` (the nearest ancestor,
+/// `path` included, with a `.git` folder or file: submodules and linked work trees have a
+/// `.git` file), if any.
+pub fn repo_root(path: &Path) -> Option<PathBuf> {
+    path.ancestors()
+        .find(|d| d.join(".git").symlink_metadata().is_ok())
+        .map(Path::to_path_buf)
+}
+
+/// `path` (as given, relative to the current folder) relative to `workspace` when it is under
+/// it (GitHub Actions sets `GITHUB_WORKSPACE`, the checkout annotations are resolved from), else
+/// relative to the root of its git repository, for formats read by a forge. Paths outside
+/// both, and standard input, are returned as given.
+pub fn repo_relative(path: &Path, workspace: Option<&Path>) -> PathBuf {
+    if path.as_os_str() == "-" {
+        return path.to_path_buf();
+    }
+    // Resolve the folder, not the file: a linked rule is reported where the link is.
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        return path.to_path_buf();
+    };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let Ok(dir) = std::fs::canonicalize(parent) else {
+        return path.to_path_buf();
+    };
+    let workspace = workspace
+        .and_then(|w| std::fs::canonicalize(w).ok())
+        .filter(|w| dir.starts_with(w));
+    match workspace.or_else(|| repo_root(&dir)) {
+        Some(root) => dir
+            .strip_prefix(&root)
+            .map_or_else(|_| path.to_path_buf(), |rel| rel.join(name)),
+        None => path.to_path_buf(),
+    }
+}
+
+/// Why `path` cannot be read as a regular file (following symbolic links), or `None` when it
+/// can: `is a FIFO (named pipe)`, `is a symbolic link loop`, `is a dangling symbolic link`, ...
+/// Checked before opening, so a FIFO never blocks a run.
+pub fn not_regular_file(path: &Path) -> Option<String> {
+    let link = std::fs::symlink_metadata(path)
+        .ok()?
+        .file_type()
+        .is_symlink();
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => None,
+        Ok(m) if m.is_dir() => Some("is a folder, not a file".to_owned()),
+        Ok(m) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::FileTypeExt as _;
+                let t = m.file_type();
+                if t.is_fifo() {
+                    return Some("is a FIFO (named pipe), not a regular file".to_owned());
+                }
+                if t.is_socket() {
+                    return Some("is a socket, not a regular file".to_owned());
+                }
+                if t.is_block_device() || t.is_char_device() {
+                    return Some("is a device, not a regular file".to_owned());
+                }
+            }
+            let _ = m;
+            Some("is not a regular file".to_owned())
+        }
+        Err(e) if e.raw_os_error() == Some(40) => Some("is a symbolic link loop".to_owned()),
+        Err(e) if link && e.kind() == io::ErrorKind::NotFound => {
+            Some("is a dangling symbolic link".to_owned())
+        }
+        Err(e) => Some(format!("cannot be read: {e}")),
     }
 }
 
@@ -505,7 +636,49 @@ fn git(cwd: &Path, args: &[&str], rev: &str) -> Result<String, ChangedSinceError
     })
 }
 
-/// Asks git (run in `cwd`) which files changed between `rev` and the working tree.
+/// [`changed_since`] over the repository of each of `paths` (relative to `cwd`; `-` is
+/// skipped): a path in a submodule, in a sibling repository (`lint ../other`) or given as an
+/// absolute path outside the current folder's repository is asked about in its own
+/// repository. A path outside any repository is an error naming it.
+pub fn changed_since_paths(
+    cwd: &Path,
+    paths: &[PathBuf],
+    rev: &str,
+) -> Result<ChangedFiles, ChangedSinceError> {
+    let mut tops: Vec<PathBuf> = Vec::new();
+    for p in paths.iter().filter(|p| p.as_os_str() != "-") {
+        let abs = normalize(&cwd.join(p));
+        let start = if abs.is_dir() {
+            abs.as_path()
+        } else {
+            abs.parent().unwrap_or(&abs)
+        };
+        let top =
+            git(start, &["rev-parse", "--show-toplevel"], rev).map_err(|e| ChangedSinceError {
+                rev: rev.to_owned(),
+                message: format!(
+                    "{} is not inside a git repository ({})",
+                    p.display(),
+                    e.message
+                ),
+            })?;
+        let top = PathBuf::from(top.trim_end_matches(['\n', '\r']));
+        if !tops.contains(&top) {
+            tops.push(top);
+        }
+    }
+    let mut out = ChangedFiles::default();
+    for top in &tops {
+        let one = changed_since(top, rev)?;
+        out.changed.extend(one.changed);
+        out.yaml_deleted |= one.yaml_deleted;
+    }
+    Ok(out)
+}
+
+/// Asks git which files changed between `rev` and the working tree, in the repository holding
+/// `cwd` (every command runs at the repository's top, so a subfolder sees the whole
+/// repository's changes, untracked files included).
 pub fn changed_since(cwd: &Path, rev: &str) -> Result<ChangedFiles, ChangedSinceError> {
     if rev.starts_with('-') {
         return Err(ChangedSinceError {
@@ -515,6 +688,7 @@ pub fn changed_since(cwd: &Path, rev: &str) -> Result<ChangedFiles, ChangedSince
     }
     let top = git(cwd, &["rev-parse", "--show-toplevel"], rev)?;
     let top = PathBuf::from(top.trim_end_matches(['\n', '\r']));
+    let cwd = top.as_path();
     let verify = format!("{rev}^{{commit}}");
     git(cwd, &["rev-parse", "--verify", "--quiet", &verify], rev).map_err(|_| {
         ChangedSinceError {
@@ -524,7 +698,16 @@ pub fn changed_since(cwd: &Path, rev: &str) -> Result<ChangedFiles, ChangedSince
     })?;
     let diff = git(
         cwd,
-        &["diff", "--name-status", "-z", "--no-renames", rev, "--"],
+        &[
+            "-c",
+            "diff.relative=false",
+            "diff",
+            "--name-status",
+            "-z",
+            "--no-renames",
+            rev,
+            "--",
+        ],
         rev,
     )?;
     let untracked = git(
@@ -587,7 +770,10 @@ mod tests {
         write(d, ".hidden/x.yml", b"a: 1\n");
         write(d, ".gitignore", b"ignored/\n");
         let got = run(d, &["."], &Excludes::new());
-        assert_eq!(names(&got, d), ["a/y.YML", "a/z.yaml", "b.yml"]);
+        assert_eq!(
+            names(&got, d),
+            [".hidden/x.yml", "a/y.YML", "a/z.yaml", "b.yml"]
+        );
         assert!(got.problems.is_empty());
     }
 

@@ -10,6 +10,7 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    sigsmith::scaffold::write::survive_file_size_limit();
     let cli = sigsmith::cli::Cli::parse();
     sigsmith::cli::run(cli)
 }

@@ -13,7 +13,7 @@
 //! line or after whitespace, never inside single- or double-quoted scalars (which may span
 //! lines) nor inside literal (`|`) and folded (`>`) block scalars.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::checks;
@@ -313,6 +313,16 @@ pub fn parse(text: &str) -> FileSuppressions {
     let scan = scan(text);
     let mut out = FileSuppressions::default();
     let header: HashMap<usize, usize> = scan.header_comments.iter().copied().collect();
+    // For each comment line, the first line after its run of comment lines, computed from the
+    // last line backwards so that a run of n comment lines costs O(n), not O(n²).
+    let mut next_content = vec![0u32; scan.comment_lines.len()];
+    for k in (0..scan.comment_lines.len()).rev() {
+        let line = scan.comment_lines[k];
+        next_content[k] = match scan.comment_lines.get(k + 1) {
+            Some(&next) if next == line + 1 => next_content[k + 1],
+            _ => line + 1,
+        };
+    }
     for (i, c) in scan.comments.iter().enumerate() {
         let pos = Pos::new(c.line, c.col);
         let parsed = match parse_directive(&c.text, c.line, c.col) {
@@ -329,11 +339,11 @@ pub fn parse(text: &str) -> FileSuppressions {
             let (start, end) = scan.docs.get(doc).copied().unwrap_or((c.line, c.line));
             Scope::Document(start, end)
         } else if c.own_line {
-            // The next line that is not itself a comment line.
-            let mut target = c.line + 1;
-            while scan.comment_lines.binary_search(&target).is_ok() {
-                target += 1;
-            }
+            // The next line that is not itself a comment line (precomputed: linear in runs).
+            let target = scan
+                .comment_lines
+                .binary_search(&c.line)
+                .map_or(c.line + 1, |k| next_content[k]);
             Scope::Line(target)
         } else {
             Scope::Line(c.line)
@@ -348,6 +358,73 @@ pub fn parse(text: &str) -> FileSuppressions {
     out
 }
 
+/// Entries keyed by a line number.
+type ByLine<T> = BTreeMap<u32, Vec<T>>;
+
+/// The suppression entries of one file by check code, then by the line (or document start)
+/// they cover, so that each finding looks up only the entries that can cover it: applying
+/// suppressions is O((findings + entries) log entries), not O(findings × entries).
+#[derive(Debug, Default)]
+struct Index {
+    /// code → covered line → (suppression, entry).
+    lines: HashMap<&'static str, ByLine<(usize, usize)>>,
+    /// code → document start → (document end, suppression, entry).
+    docs: HashMap<&'static str, ByLine<(u32, usize, usize)>>,
+}
+
+impl Index {
+    fn new(parsed: &FileSuppressions) -> Self {
+        let mut index = Index::default();
+        for (si, s) in parsed.suppressions.iter().enumerate() {
+            for (ei, e) in s.entries.iter().enumerate() {
+                let Some(rule) = e.rule else { continue };
+                match s.scope {
+                    Scope::Line(line) => index
+                        .lines
+                        .entry(rule.code)
+                        .or_default()
+                        .entry(line)
+                        .or_default()
+                        .push((si, ei)),
+                    Scope::Document(start, end) => index
+                        .docs
+                        .entry(rule.code)
+                        .or_default()
+                        .entry(start)
+                        .or_default()
+                        .push((end, si, ei)),
+                }
+            }
+        }
+        index
+    }
+
+    /// Calls `hit` with each entry that suppresses `f` (see [`covers`]).
+    fn covering(&self, f: &Finding, mut hit: impl FnMut(usize, usize)) {
+        if let Some(lines) = self.lines.get(f.code) {
+            let end = f.end.map_or(f.pos.line, |e| e.line.max(f.pos.line));
+            for entries in lines.range(f.pos.line..=end).map(|(_, v)| v) {
+                for &(si, ei) in entries {
+                    hit(si, ei);
+                }
+            }
+        }
+        if let Some(docs) = self.docs.get(f.code) {
+            // Documents do not overlap: only the last one starting at or before the line can
+            // hold it.
+            if let Some((_, entries)) = docs.range(..=f.pos.line).next_back() {
+                for &(end, si, ei) in entries {
+                    if f.pos.line <= end {
+                        hit(si, ei);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether a suppression of `scope` covers `f` (what [`Index::covering`] computes fast).
+#[cfg(test)]
 fn covers(scope: Scope, f: &Finding) -> bool {
     match scope {
         Scope::Line(line) => {
@@ -375,7 +452,7 @@ pub fn apply<'a>(
     sources: impl IntoIterator<Item = (&'a Path, &'a str)>,
     enabled: &dyn Fn(&str) -> bool,
 ) -> Applied {
-    let mut by_file: HashMap<PathBuf, (FileSuppressions, Vec<Vec<bool>>)> = HashMap::new();
+    let mut by_file: HashMap<PathBuf, (FileSuppressions, Vec<Vec<bool>>, Index)> = HashMap::new();
     for (path, text) in sources {
         if !text.contains("sigsmith:") {
             continue;
@@ -386,23 +463,17 @@ pub fn apply<'a>(
             .iter()
             .map(|s| vec![false; s.entries.len()])
             .collect();
-        by_file.insert(path.to_path_buf(), (parsed, used));
+        let index = Index::new(&parsed);
+        by_file.insert(path.to_path_buf(), (parsed, used, index));
     }
     let mut out = Applied::default();
     for f in findings {
         let mut hit = false;
-        if let Some((parsed, used)) = by_file.get_mut(&f.path) {
-            for (si, s) in parsed.suppressions.iter().enumerate() {
-                if !covers(s.scope, &f) {
-                    continue;
-                }
-                for (ei, e) in s.entries.iter().enumerate() {
-                    if e.rule.is_some_and(|r| r.code == f.code) {
-                        used[si][ei] = true;
-                        hit = true;
-                    }
-                }
-            }
+        if let Some((_, used, index)) = by_file.get_mut(&f.path) {
+            index.covering(&f, |si, ei| {
+                used[si][ei] = true;
+                hit = true;
+            });
         }
         if hit {
             out.suppressed += 1;
@@ -414,10 +485,11 @@ pub fn apply<'a>(
     if !enabled(meta.code) {
         return out;
     }
+    let mut hints: HashMap<String, String> = HashMap::new();
     let mut paths: Vec<&PathBuf> = by_file.keys().collect();
     paths.sort();
     for path in paths {
-        let (parsed, used) = &by_file[path];
+        let (parsed, used, _) = &by_file[path];
         for (pos, end, message) in &parsed.malformed {
             out.findings.push(unused(
                 path,
@@ -433,10 +505,16 @@ pub fn apply<'a>(
                 let message = match e.rule {
                     None => {
                         help = "use a code or name that `sigsmith rules` lists";
-                        let hint = checks::close_matches(&e.key)
-                            .first()
-                            .map(|m| format!("; did you mean `{}` ({})?", m.code, m.name))
-                            .unwrap_or_default();
+                        // Computed once per distinct key (edit distances to every check).
+                        let hint = hints
+                            .entry(e.key.clone())
+                            .or_insert_with(|| {
+                                checks::close_matches(&e.key)
+                                    .first()
+                                    .map(|m| format!("; did you mean `{}` ({})?", m.code, m.name))
+                                    .unwrap_or_default()
+                            })
+                            .clone();
                         format!("unknown check `{}` in suppression comment{hint}", e.key)
                     }
                     Some(r) if !used && enabled(r.code) => {
@@ -668,5 +746,50 @@ status: x # sigsmith: ignore[nope]
         let out = apply(vec![f], [(Path::new("r.yml"), text)], &|_| true);
         assert_eq!(out.suppressed, 1);
         assert!(out.findings.is_empty());
+    }
+
+    #[test]
+    fn index_agrees_with_the_scope_definition() {
+        let text = "# sigsmith: ignore[SIG001]\ntitle: x\n# sigsmith: ignore[SIG001]\n# c\na: 1 # sigsmith: ignore[SIG001,SIG002]\n---\n# sigsmith: ignore[SIG002]\nb: 2\nc: 3\n";
+        let parsed = parse(text);
+        let index = Index::new(&parsed);
+        for code in ["SIG001", "SIG002"] {
+            for line in 1..=10 {
+                for span in 0..4 {
+                    let mut f = finding(code, line);
+                    f.end = Some(Pos::new(line + span, 1));
+                    let mut fast = Vec::new();
+                    index.covering(&f, |si, ei| fast.push((si, ei)));
+                    fast.sort_unstable();
+                    let mut slow = Vec::new();
+                    for (si, s) in parsed.suppressions.iter().enumerate() {
+                        for (ei, e) in s.entries.iter().enumerate() {
+                            if covers(s.scope, &f) && e.rule.is_some_and(|r| r.code == code) {
+                                slow.push((si, ei));
+                            }
+                        }
+                    }
+                    assert_eq!(fast, slow, "{code} line {line} span {span}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_runs_of_comment_lines_are_linear() {
+        // 40,000 own-line suppressions in one run: each applies to the line after the run.
+        let mut text = String::from("title: x\n");
+        for _ in 0..40_000 {
+            text.push_str("# sigsmith: ignore[SIG001]\n");
+        }
+        text.push_str("a: 1\n");
+        let parsed = parse(&text);
+        assert_eq!(parsed.suppressions.len(), 40_000);
+        assert!(
+            parsed
+                .suppressions
+                .iter()
+                .all(|s| s.scope == Scope::Line(40_002))
+        );
     }
 }

@@ -95,6 +95,20 @@ fn lint_dot_on_a_real_layout_reports_only_the_rules() {
         "{}",
         out.stdout
     );
+    // The second document of a file whose first document is broken YAML is still linted.
+    assert!(
+        lines
+            .iter()
+            .any(|(p, _, c)| p == "rules/windows/multi.yml" && c == "SIG001"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("rules/windows/multi.yml:17:30: error SIG006 condition uses `nope`"),
+        "{}",
+        out.stdout
+    );
     // Every non-Sigma file is named in a note, with the format it was recognised as.
     for (file, why) in [
         ("pipelines/ecs.yml", "pySigma processing pipeline"),
@@ -116,6 +130,53 @@ fn lint_dot_on_a_real_layout_reports_only_the_rules() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn every_broken_document_is_reported_and_the_others_linted() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let rule = |title: &str, cond: &str| {
+        format!(
+            "title: {title}\nlogsource: {{product: windows, category: process_creation}}\ndetection:\n    sel: {{Image: x}}\n    condition: {cond}\n"
+        )
+    };
+    let text = format!(
+        "{}---\ntitle: broken\ndetection: [\n{}---\nbroken: {{\n---\n{}",
+        rule("one", "sel and a"),
+        rule("two", "sel and b"),
+        rule("three", "sel and c")
+    );
+    std::fs::write(tmp.path().join("multi.yml"), &text).expect("write");
+    let out = run(
+        tmp.path(),
+        &[
+            "lint",
+            "--no-config",
+            "--format",
+            "concise",
+            "--select",
+            "SIG001,SIG006",
+        ],
+    );
+    let got: Vec<String> = out
+        .stdout
+        .lines()
+        .map(|l| {
+            let (loc, rest) = l.split_once(": ").expect("loc");
+            let code = rest.split_whitespace().nth(1).expect("code");
+            format!("{code} {}", loc.trim_start_matches("multi.yml:"))
+        })
+        .collect();
+    // `a`, `b` and `c` are undefined in documents 1, 3 and 5; documents 2 and 4 are broken. The
+    // flow sequence of document 2 swallows document 3 up to the next marker (YAML allows no
+    // recovery inside it), so its error stands for both.
+    assert_eq!(
+        got.iter().filter(|l| l.starts_with("SIG001")).count(),
+        2,
+        "{got:?}"
+    );
+    assert!(got.contains(&"SIG006 5:24".to_owned()), "{got:?}");
+    assert!(got.contains(&"SIG006 21:24".to_owned()), "{got:?}");
 }
 
 #[test]
@@ -330,4 +391,43 @@ fn github_annotations_put_errors_first_and_list_the_rest() {
             .lines()
             .all(|l| l.starts_with("::error ") || l.starts_with("::warning "))
     );
+}
+
+#[test]
+fn many_skipped_documents_are_summarised() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(tmp.path().join(".git")).expect("git dir");
+    for i in 0..12 {
+        std::fs::write(
+            tmp.path().join(format!("p{i:02}.yml")),
+            format!("name: pipeline {i}\npriority: {i}\ntransformations: []\n"),
+        )
+        .expect("write");
+    }
+    let out = run(tmp.path(), &["lint"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let notes: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("note: "))
+        .collect();
+    assert_eq!(notes.len(), 11, "{}", out.stderr);
+    assert!(
+        notes[0].starts_with("note: skipped p00.yml:1: "),
+        "{notes:?}"
+    );
+    assert_eq!(
+        notes[10],
+        "note: skipped 2 more non-Sigma documents (listed by --format json)"
+    );
+    assert!(
+        out.stderr.ends_with(
+            "no problems in 12 files (12 documents); 12 documents skipped (not Sigma)\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    // --quiet prints none of it.
+    let quiet = run(tmp.path(), &["lint", "-q"]);
+    assert_eq!(quiet.stderr, "");
 }

@@ -16,6 +16,9 @@ fn lint(format: &str) -> (i32, String) {
     let out = Command::new(common::bin())
         .args(["lint", "--no-config", "--format", format])
         .current_dir(repo())
+        // GitHub annotation paths are relative to the workspace (the repository root on a
+        // runner): the fixture folder stands for it here.
+        .env("GITHUB_WORKSPACE", repo())
         .stdin(Stdio::null())
         .output()
         .expect("run sigsmith");

@@ -23,7 +23,7 @@ mod model;
 mod stix;
 mod tags;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 pub use filter::StrategyFilter;
@@ -108,6 +108,54 @@ pub fn load<P: AsRef<Path>>(paths: &[P], options: LoadOptions) -> Result<AttackD
     Ok(loader.finish())
 }
 
+/// Reads a bundle file of at most [`stix::MAX_BUNDLE_BYTES`]. A FIFO or `/dev/stdin` is read
+/// too (process substitution), but input that does not start like JSON text (`/dev/zero`,
+/// a binary file) fails at its first byte, and input past the limit fails as soon as the limit
+/// is reached, never after reading it all.
+fn read_bundle_file(path: &Path) -> Result<Vec<u8>, AttackError> {
+    use std::io::Read as _;
+    let io = |source| AttackError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(io(std::io::Error::other("it is a folder")));
+    }
+    let mut reader = std::io::BufReader::new(file).take(stix::MAX_BUNDLE_BYTES + 1);
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io(e)),
+        };
+        bytes.extend_from_slice(&chunk[..n]);
+        // A byte no JSON text starts with (NUL from /dev/zero, binary data): stop now.
+        if let Some(&first) = bytes.iter().find(|b| !b.is_ascii_whitespace())
+            && !b"{[\"-0123456789tfn".contains(&first)
+            && !bytes.starts_with(&[0xEF, 0xBB, 0xBF])
+        {
+            return Err(AttackError::NotABundle {
+                path: path.to_owned(),
+                reason: format!("it is not JSON text (first byte 0x{first:02X})"),
+            });
+        }
+        if bytes.len() as u64 > stix::MAX_BUNDLE_BYTES {
+            return Err(AttackError::NotABundle {
+                path: path.to_owned(),
+                reason: format!(
+                    "it is larger than the {} MiB limit",
+                    stix::MAX_BUNDLE_BYTES / (1024 * 1024)
+                ),
+            });
+        }
+    }
+    Ok(bytes)
+}
+
 /// Incremental form of [`load`]: add bundles one by one, then [`Loader::finish`].
 #[derive(Debug, Default)]
 pub struct Loader {
@@ -128,10 +176,7 @@ impl Loader {
 
     /// Reads one bundle file.
     pub fn add_file(&mut self, path: &Path) -> Result<&BundleInfo, AttackError> {
-        let bytes = std::fs::read(path).map_err(|source| AttackError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        let bytes = read_bundle_file(path)?;
         self.add_bytes(&bytes, path)
     }
 
@@ -753,7 +798,13 @@ fn resolve(loader: Loader) -> AttackData {
             }
         }
         let mut resolved = Vec::with_capacity(s.analytic_refs.len());
-        for r in &s.analytic_refs {
+        // An analytic listed twice is one analytic (and must not multiply the work).
+        let mut seen_refs = HashSet::new();
+        for r in s
+            .analytic_refs
+            .iter()
+            .filter(|r| seen_refs.insert(r.as_str()))
+        {
             let Some(a) = analytics.get(r) else {
                 warnings.push(format!(
                     "{}: strategy {} refers to analytic {r}, which no bundle defines",

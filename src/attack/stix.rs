@@ -176,6 +176,82 @@ impl RawObject<'_> {
     }
 }
 
+/// Largest bundle file read: 256 MiB (the enterprise bundle of ATT&CK v18.1 is 33 MiB).
+pub(crate) const MAX_BUNDLE_BYTES: u64 = 256 * 1024 * 1024;
+/// Most objects in one bundle: 500,000 (enterprise v18.1 has 24,771).
+pub(crate) const MAX_OBJECTS: usize = 500_000;
+/// Most detection strategies in one bundle: 20,000 (enterprise v18.1 has 691).
+pub(crate) const MAX_STRATEGIES: usize = 20_000;
+/// Most entries in one list of one object (`x_mitre_analytic_refs`,
+/// `x_mitre_log_source_references`, `x_mitre_mutable_elements`, `external_references`, ...):
+/// 1,000 (ATT&CK v18.1 has at most a few dozen).
+pub(crate) const MAX_LIST_ENTRIES: usize = 1_000;
+/// Most detection strategies that may reference one analytic: 100 (ATT&CK v18.1: 1).
+pub(crate) const MAX_ANALYTIC_REFERRERS: u32 = 100;
+
+/// Counts what the limits above bound, object by object, so that a hostile bundle fails with a
+/// clear error before any later step grows with it.
+#[derive(Default)]
+struct LimitCounter {
+    objects: usize,
+    strategies: usize,
+    referrers: std::collections::HashMap<String, u32>,
+}
+
+impl LimitCounter {
+    fn check(&mut self, o: &RawObject<'_>) -> Result<(), String> {
+        self.objects += 1;
+        if self.objects > MAX_OBJECTS {
+            return Err(format!(
+                "the bundle has more than {MAX_OBJECTS} objects (the limit)"
+            ));
+        }
+        let lists = [
+            ("external_references", o.external_references.len()),
+            ("x_mitre_domains", o.x_mitre_domains.len()),
+            ("x_mitre_platforms", o.x_mitre_platforms.len()),
+            ("x_mitre_analytic_refs", o.x_mitre_analytic_refs.len()),
+            (
+                "x_mitre_log_source_references",
+                o.x_mitre_log_source_references.len(),
+            ),
+            ("x_mitre_mutable_elements", o.x_mitre_mutable_elements.len()),
+            ("kill_chain_phases", o.kill_chain_phases.len()),
+            ("x_mitre_log_sources", o.x_mitre_log_sources.len()),
+        ];
+        for (field, n) in lists {
+            if n > MAX_LIST_ENTRIES {
+                return Err(format!(
+                    "{} has {n} entries in `{field}`, more than the limit of {MAX_LIST_ENTRIES}",
+                    o.id
+                ));
+            }
+        }
+        if o.kind.as_str() == "x-mitre-detection-strategy" {
+            self.strategies += 1;
+            if self.strategies > MAX_STRATEGIES {
+                return Err(format!(
+                    "the bundle has more than {MAX_STRATEGIES} detection strategies (the limit)"
+                ));
+            }
+            let mut refs: Vec<&str> = o.x_mitre_analytic_refs.iter().map(Str::as_str).collect();
+            refs.sort_unstable();
+            refs.dedup();
+            for r in refs {
+                let n = self.referrers.entry(r.to_owned()).or_insert(0);
+                *n += 1;
+                if *n > MAX_ANALYTIC_REFERRERS {
+                    return Err(format!(
+                        "analytic {r} is referenced by more than {MAX_ANALYTIC_REFERRERS} \
+                         detection strategies (the limit)"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Receives each object of the bundle as it is read.
 pub(crate) trait ObjectSink {
     /// Called once per element of `objects`, in file order.
@@ -262,7 +338,9 @@ impl<'de> Visitor<'de> for ObjectsSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut limits = LimitCounter::default();
         while let Some(object) = seq.next_element::<RawObject<'de>>()? {
+            limits.check(&object).map_err(de::Error::custom)?;
             self.sink.object(object);
         }
         Ok(())

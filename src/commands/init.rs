@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 
 use crate::cli::Globals;
-use crate::scaffold::{Options, Renderer, write::write_atomic};
+use crate::output::sanitize;
+use crate::scaffold::write::{FileSpec, WriteError, link_note, write_files};
+use crate::scaffold::{Options, Renderer};
 use crate::strategy::Catalog;
 
 const EXAMPLES: &str = "\
@@ -36,6 +38,15 @@ const README_SECTION: &str = include_str!("init/README-section.md");
 /// The strategy and target of the example draft written into `rules/`.
 const EXAMPLE: (&str, &str) = ("DET0078", "aws-cloudtrail");
 
+/// The GitHub workflow: `docs/ci/github-annotations.yml` with the action at this binary's
+/// release tag.
+fn workflow() -> String {
+    WORKFLOW.replace(
+        "sigsmith/sigsmith@v0.1.0",
+        &format!("sigsmith/sigsmith@v{}", env!("CARGO_PKG_VERSION")),
+    )
+}
+
 /// The files `init` writes, relative to the repository folder, with their contents.
 fn planned_files(readme_exists: bool) -> anyhow::Result<Vec<(PathBuf, String)>> {
     let catalog = Catalog::builtin().context("loading the built-in strategy catalog")?;
@@ -54,11 +65,11 @@ fn planned_files(readme_exists: bool) -> anyhow::Result<Vec<(PathBuf, String)>> 
         (PathBuf::from("sigsmith.toml"), CONFIG.to_owned()),
         (
             PathBuf::from(".pre-commit-config.yaml"),
-            PRE_COMMIT.to_owned(),
+            PRE_COMMIT.replace("{{version}}", env!("CARGO_PKG_VERSION")),
         ),
         (
             Path::new(".github").join("workflows").join("sigsmith.yml"),
-            WORKFLOW.to_owned(),
+            workflow(),
         ),
         (Path::new("rules").join(&draft.rel_path), draft.text),
     ];
@@ -71,36 +82,49 @@ fn planned_files(readme_exists: bool) -> anyhow::Result<Vec<(PathBuf, String)>> 
     Ok(files)
 }
 
-/// Runs `sigsmith init`.
+/// Runs `sigsmith init`: every file is planned and checked first (an existing file, a dangling
+/// link, a link that leads out of the folder), then all are written or none (see
+/// [`crate::scaffold::write`]).
 pub fn run(args: InitArgs, globals: Globals) -> anyhow::Result<ExitCode> {
     let root = &args.dir;
     if root.exists() && !root.is_dir() {
         bail!("{} exists and is not a folder", root.display());
     }
-    let readme_exists = root.join("README.md").exists();
+    let readme_exists = root.join("README.md").symlink_metadata().is_ok();
     let files = planned_files(readme_exists)?;
-    let existing: Vec<String> = files
+    let labels: Vec<String> = files
         .iter()
-        .map(|(rel, _)| root.join(rel))
-        .filter(|p| p.exists())
-        .map(|p| p.display().to_string())
+        .map(|(rel, _)| rel.display().to_string())
         .collect();
-    if !existing.is_empty() {
-        bail!(
+    let specs: Vec<FileSpec<'_>> = files
+        .iter()
+        .zip(&labels)
+        .map(|((rel, text), label)| FileSpec {
+            rel,
+            label,
+            bytes: text.as_bytes(),
+        })
+        .collect();
+    let written = match write_files(root, &specs, false) {
+        Ok(w) => w,
+        Err(WriteError::Exists(paths)) => bail!(
             "refusing to overwrite existing files (nothing was written):\n  {}",
-            existing.join("\n  ")
-        );
-    }
+            paths
+                .iter()
+                .map(|p| format!("{}{}", p.display(), link_note(p)))
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        ),
+        Err(e) => return Err(e.into()),
+    };
     let mut stdout = anstream::stdout();
-    for (rel, text) in &files {
-        let path = root.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("creating {}", parent.display()))?;
-        }
-        write_atomic(&path, text.as_bytes(), false)?;
-        if !globals.quiet {
-            writeln!(stdout, "wrote {}", path.display())?;
+    if !globals.quiet {
+        for path in &written {
+            writeln!(
+                stdout,
+                "wrote {}",
+                sanitize::line(&path.display().to_string())
+            )?;
         }
     }
     if readme_exists && !globals.quiet {

@@ -202,7 +202,7 @@ fn load_config(args: &LintArgs, paths: &[PathBuf], cwd: &Path) -> anyhow::Result
         _ => cwd.to_path_buf(),
     };
     match find_config(&start) {
-        Some(found) => Ok(Config::load(&shown_path(&found, cwd), cwd)?),
+        Some(found) => Ok(Config::load_discovered(&shown_path(&found, cwd), cwd)?),
         None => Ok(Config::empty(cwd)),
     }
 }
@@ -256,7 +256,7 @@ pub fn lint(args: &LintArgs, cwd: &Path) -> anyhow::Result<(Outcome, Vec<SourceF
     let (mut findings, path_ignored) = selection.apply(findings);
     suppressed += path_ignored;
     if let Some(rev) = &args.changed_since {
-        let changed = discover::changed_since(cwd, rev)?;
+        let changed = discover::changed_since_paths(cwd, &paths, rev)?;
         keep_changed(&mut findings, &changed, cwd);
     }
     sort_findings(&mut findings);
@@ -288,6 +288,7 @@ fn parse_only(sources: &[SourceFile]) -> crate::lint::engine::LintOutput {
         findings: Vec::new(),
         files: sources.len(),
         documents,
+        summaries: Vec::new(),
         skipped: Vec::new(),
     }
 }
@@ -350,9 +351,9 @@ fn write_skipped_notes(skipped: &[Skipped], err: &mut dyn Write) {
         let _ = writeln!(
             err,
             "note: skipped {}:{}: not a Sigma document: {}",
-            s.path.display(),
+            output::sanitize::line(&s.path.display().to_string()),
             s.pos.line,
-            s.reason
+            output::sanitize::line(&s.reason)
         );
     }
     if skipped.len() > SKIPPED_NOTES {
@@ -405,13 +406,25 @@ pub fn run(args: LintArgs, globals: Globals) -> anyhow::Result<ExitCode> {
         Some(path) => {
             let mut buf = Vec::new();
             render(&mut buf, false)?;
-            std::fs::write(path, buf)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            // A failed write (a full disk, EFBIG from a file-size limit) leaves no partial
+            // report behind when the file is new.
+            let existed = path.symlink_metadata().is_ok();
+            if let Err(e) = std::fs::write(path, buf) {
+                if !existed {
+                    let _ = std::fs::remove_file(path);
+                }
+                return Err(e).with_context(|| format!("cannot write {}", path.display()));
+            }
             Ok(())
         }
         None => {
             let stdout = io::stdout();
-            let mut out = anstream::AutoStream::new(stdout.lock(), color_choice(globals.color));
+            // Buffered: standard output is line-buffered, and a report of 80,000 findings is
+            // millions of lines (one write system call each without this).
+            let mut out = io::BufWriter::with_capacity(
+                64 * 1024,
+                anstream::AutoStream::new(stdout.lock(), color_choice(globals.color)),
+            );
             render(&mut out, true).and_then(|()| out.flush())
         }
     };

@@ -3,10 +3,13 @@
 
 pub mod attack;
 pub mod completions;
+pub mod coverage;
 pub mod describe;
+pub mod eval;
 pub mod init;
 pub mod lint;
 pub mod new;
 pub mod rules;
 pub mod show;
 pub mod strategies;
+pub mod test;

@@ -20,6 +20,8 @@ Examples:
   sigsmith new DC0112 --templates my-templates  # my-templates/mobile-api-calls.yml.j2 overrides
   sigsmith new --all --attack enterprise-attack.json --attack ics-attack.json --out drafts
                                                 # a draft per ATT&CK analytic and log source
+  sigsmith new --uncovered --rules rules/ --attack enterprise-attack.json --out drafts
+                                                # drafts for the strategies no rule covers yet
 
 Drafts are validated (YAML, Sigma schemas) before anything is written. Placeholders look
 like '<<baseline:NAME>>'; fill them and answer the validation prompts in the `sigsmith:`
@@ -48,13 +50,22 @@ pub struct NewArgs {
     /// Strategy ids (case-insensitive), e.g. DET0078 DC0112.
     #[arg(
         value_name = "ID",
-        required_unless_present = "all",
-        conflicts_with = "all"
+        required_unless_present_any = ["all", "uncovered"],
+        conflicts_with_all = ["all", "uncovered"]
     )]
     pub ids: Vec<String>,
     /// Render every strategy of the catalog.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "uncovered")]
     pub all: bool,
+    /// Render the ATT&CK strategies that no rule under --rules covers yet (no counting rule tags
+    /// a technique they detect; see `sigsmith coverage`). Needs ATT&CK data (--attack or
+    /// `attack = [...]` in sigsmith.toml).
+    #[arg(long)]
+    pub uncovered: bool,
+    /// With --uncovered: the rule files or folders whose coverage counts (repeatable; default
+    /// `.`; their sigsmith.toml applies).
+    #[arg(long = "rules", value_name = "PATH", requires = "uncovered")]
+    pub rules: Vec<PathBuf>,
     /// Only these targets (repeatable), e.g. --target aws-cloudtrail.
     #[arg(long = "target", value_name = "NAME")]
     pub targets: Vec<String>,
@@ -148,12 +159,59 @@ pub fn render_all(
         .collect()
 }
 
+/// The ids of the strategies no rule under `--rules` covers (see [`crate::coverage`]).
+fn uncovered_ids(
+    args: &NewArgs,
+    configured: &[PathBuf],
+    quiet: bool,
+) -> anyhow::Result<Vec<String>> {
+    let mut attack = args.attack.clone();
+    // The bundles of the current folder's sigsmith.toml count too (the rules' own
+    // configuration is read by `compute`).
+    attack.attack = attack.paths(configured);
+    let computed = crate::commands::coverage::compute(&attack, &args.rules, None, false, true)?;
+    let ids: Vec<String> = computed
+        .coverage
+        .uncovered()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    if !quiet {
+        let total: usize = computed
+            .coverage
+            .domains
+            .iter()
+            .map(|d| d.totals.strategies)
+            .sum();
+        writeln!(
+            anstream::stderr(),
+            "note: {} of {total} ATT&CK detection strategies have no rule; rendering their drafts",
+            ids.len()
+        )?;
+    }
+    Ok(ids)
+}
+
 /// Runs `sigsmith new`.
 pub fn run(args: NewArgs, globals: Globals) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir()?;
     let configured = crate::commands::attack::configured_bundles(&cwd, &cwd)?;
     let catalog = args.attack.catalog(&configured, globals.quiet)?.catalog;
-    let mut pairs = select(&catalog, &args.ids, args.all, &args.targets)?;
+    let ids = if args.uncovered {
+        uncovered_ids(&args, &configured, globals.quiet)?
+    } else {
+        args.ids.clone()
+    };
+    if args.uncovered && ids.is_empty() {
+        if !globals.quiet {
+            writeln!(
+                anstream::stderr(),
+                "note: every ATT&CK detection strategy loaded is covered by a rule; nothing to render"
+            )?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut pairs = select(&catalog, &ids, args.all, &args.targets)?;
     if args.example_values && args.targets.is_empty() {
         // Drafts imported from ATT&CK keep todo placeholders that no example value fills.
         let skipped = crate::attack::convert::without_todo(&mut pairs);
@@ -188,7 +246,11 @@ pub fn run(args: NewArgs, globals: Globals) -> anyhow::Result<ExitCode> {
             let written = scaffold::write::write_drafts(out, &drafts, args.force)?;
             if !globals.quiet {
                 for p in &written {
-                    writeln!(stdout, "wrote {}", p.display())?;
+                    writeln!(
+                        stdout,
+                        "wrote {}",
+                        crate::output::sanitize::line(&p.display().to_string())
+                    )?;
                 }
             }
         }

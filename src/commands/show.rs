@@ -211,6 +211,11 @@ pub fn run(args: ShowArgs, globals: Globals) -> anyhow::Result<ExitCode> {
             t
         }
     };
+    // Strategy text comes from ATT&CK bundles: escape sequences are shown, never executed.
+    let text = match args.format {
+        Format::Text => crate::output::sanitize::text(&text).into_owned(),
+        Format::Json => text,
+    };
     let mut stdout = anstream::stdout();
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;

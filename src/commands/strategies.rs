@@ -1,5 +1,6 @@
 //! `sigsmith strategies`: list detection strategies and their targets.
 
+use std::borrow::Cow;
 use std::io::Write as _;
 use std::process::ExitCode;
 
@@ -7,6 +8,7 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::cli::Globals;
+use crate::output::sanitize::line;
 use crate::strategy::{Catalog, Strategy};
 
 const EXAMPLES: &str = "\
@@ -115,13 +117,15 @@ pub fn render(catalog: &Catalog, format: Format) -> anyhow::Result<String> {
         Format::Text => {
             let mut out = String::new();
             for s in catalog.list() {
-                let techniques: Vec<&str> = s.techniques.iter().map(|t| t.id.as_str()).collect();
+                let techniques: Vec<Cow<'_, str>> =
+                    s.techniques.iter().map(|t| line(&t.id)).collect();
+                // One row per line: bundle text is escaped (newlines included).
                 out.push_str(&format!(
                     "{:<8} {:<10} {:<18} {}{}\n",
-                    s.id,
+                    line(&s.id),
                     s.domain,
                     s.family,
-                    s.name,
+                    line(&s.name),
                     if techniques.is_empty() {
                         String::new()
                     } else {
@@ -131,9 +135,9 @@ pub fn render(catalog: &Catalog, format: Format) -> anyhow::Result<String> {
                 for t in &s.targets {
                     out.push_str(&format!(
                         "    {:<24} {:<20} {}{}\n",
-                        t.name,
-                        t.platform,
-                        t.logsource,
+                        line(&t.name),
+                        line(&t.platform),
+                        line(&t.logsource.to_string()),
                         if t.correlation.is_some() {
                             "  [+correlation]"
                         } else {
@@ -198,13 +202,19 @@ pub fn run(args: StrategiesArgs, globals: Globals) -> anyhow::Result<ExitCode> {
         render_unmapped(&loaded.table.unmapped(data), args.format == Format::Json)?
     } else {
         let filter = args.filter.filter();
-        let mut catalog = Catalog::default();
-        for s in loaded.catalog.list() {
-            if filter.matches_strategy(s) {
-                catalog.insert(s.clone()).context("filtering the catalog")?;
-            }
-        }
+        let kept: Vec<_> = loaded
+            .catalog
+            .list()
+            .iter()
+            .filter(|s| filter.matches_strategy(s))
+            .cloned()
+            .collect();
+        let catalog = Catalog::from_strategies(kept).context("filtering the catalog")?;
         render(&catalog, args.format)?
+    };
+    let text = match args.format {
+        Format::Text => crate::output::sanitize::text(&text).into_owned(),
+        Format::Json => text,
     };
     let mut stdout = anstream::stdout();
     stdout.write_all(text.as_bytes())?;

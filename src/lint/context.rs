@@ -107,6 +107,9 @@ pub struct DocCtx<'a> {
     pub path: &'a Path,
     /// The file's text.
     pub text: &'a str,
+    /// The document's title, shared by its findings (copied once per document, not per
+    /// finding).
+    pub title: Option<std::sync::Arc<str>>,
     /// The document.
     pub doc: &'a SigmaDocument,
     /// The detection block (`detection` of a rule, `filter` of a filter), when present.
@@ -171,6 +174,7 @@ impl<'a> DocCtx<'a> {
         DocCtx {
             path,
             text,
+            title: doc.title().map(std::sync::Arc::from),
             doc,
             detection,
             conditions,
@@ -197,7 +201,7 @@ impl<'a> DocCtx<'a> {
         let mut f = span_finding(meta, self.path, span, message);
         f.doc_index = Some(self.doc.index);
         f.doc_id = self.doc.id().map(str::to_owned);
-        f.doc_title = self.doc.title().map(str::to_owned);
+        f.doc_title.clone_from(&self.title);
         f
     }
 
@@ -498,7 +502,10 @@ impl<'a> RepoCtx<'a> {
         let mut f = new_finding(meta, &doc.path, pos, message);
         f.doc_index = Some(doc.index);
         f.doc_id = doc.id.as_ref().map(|(i, _)| i.clone());
-        f.doc_title = doc.title.as_ref().map(|(t, _)| t.clone());
+        f.doc_title = doc
+            .title
+            .as_ref()
+            .map(|(t, _)| std::sync::Arc::from(t.as_str()));
         f
     }
 

@@ -551,6 +551,32 @@ fn is_yaml11_bool(s: &str) -> bool {
     )
 }
 
+/// Whether a plain integer scalar is written with a leading zero and a digit 8 or 9
+/// (`00000429`): YAML 1.2 reads it as a number, YAML 1.1 (PyYAML, so pySigma) as a string.
+fn is_yaml11_string_number(node: &Node, source: &str) -> bool {
+    if node.style != crate::yaml::Style::Plain || node.span.start.line != node.span.end.line {
+        return false;
+    }
+    let Some(line) = usize::try_from(node.span.start.line)
+        .ok()
+        .and_then(|l| source.split('\n').nth(l.saturating_sub(1)))
+    else {
+        return false;
+    };
+    let from = usize::try_from(node.span.start.col.saturating_sub(1)).unwrap_or(0);
+    let to = usize::try_from(node.span.end.col.saturating_sub(1)).unwrap_or(0);
+    let raw: String = line
+        .chars()
+        .skip(from)
+        .take(to.saturating_sub(from))
+        .collect();
+    let digits = raw.trim().trim_start_matches(['-', '+']);
+    digits.len() > 1
+        && digits.starts_with('0')
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && digits.bytes().any(|b| b == b'8' || b == b'9')
+}
+
 /// Whether `s` holds a `%placeholder%` (a run of word characters between two `%`).
 pub fn has_placeholder(s: &str) -> bool {
     let mut rest = s;
@@ -610,7 +636,10 @@ pub fn regex_error(pattern: &str) -> Option<(Option<usize>, String)> {
 /// expression), and each modifier must accept what it is given; then the combinations the
 /// specification and pySigma's validators refuse. Items with an unknown modifier are left to
 /// the unknown-modifier check.
-pub fn modifier_problems<'a>(item: &Item<'a>) -> Vec<ModifierProblem<'a>> {
+///
+/// `source` is the file's text, when known: it tells numbers that YAML 1.1 (pySigma's YAML)
+/// reads as strings (`00000429`) from real numbers.
+pub fn modifier_problems<'a>(item: &Item<'a>, source: Option<&str>) -> Vec<ModifierProblem<'a>> {
     use ModifierKind as K;
     let mut out = Vec::new();
     let Some(key) = item.key else { return out };
@@ -755,6 +784,11 @@ pub fn modifier_problems<'a>(item: &Item<'a>) -> Vec<ModifierProblem<'a>> {
         let Some(mut ty) = Typed::of(value) else {
             continue;
         };
+        // PyYAML (YAML 1.1, which pySigma reads rules with) resolves `00000429` as a string
+        // where YAML 1.2 sees the integer 429: take such a number as the string it is there.
+        if ty == Typed::Num && source.is_some_and(|src| is_yaml11_string_number(value, src)) {
+            ty = Typed::Str;
+        }
         let text = value.as_str().unwrap_or_default();
         let mut number_text: Option<String> = None;
         // Whether an earlier `contains`/`startswith`/`endswith` added wildcards.
@@ -766,10 +800,8 @@ pub fn modifier_problems<'a>(item: &Item<'a>) -> Vec<ModifierProblem<'a>> {
             }
             let want: &[Typed] = match k {
                 K::Contains | K::StartsWith | K::EndsWith | K::Expand => {
-                    &[Typed::Str, Typed::Num, Typed::Regex, Typed::Other]
+                    &[Typed::Str, Typed::Regex, Typed::Other]
                 }
-                // A plain number is taken as its text: PyYAML (YAML 1.1, which pySigma reads
-                // rules with) resolves `00000429` as a string where YAML 1.2 sees 429.
                 K::Base64
                 | K::Base64Offset
                 | K::Utf16Le
@@ -779,7 +811,7 @@ pub fn modifier_problems<'a>(item: &Item<'a>) -> Vec<ModifierProblem<'a>> {
                 | K::Cased
                 | K::Re
                 | K::Cidr
-                | K::FieldRef => &[Typed::Str, Typed::Num],
+                | K::FieldRef => &[Typed::Str],
                 K::ReIgnoreCase | K::ReMultiline | K::ReDotAll => &[Typed::Regex],
                 K::Gt
                 | K::Gte
@@ -835,15 +867,6 @@ pub fn modifier_problems<'a>(item: &Item<'a>) -> Vec<ModifierProblem<'a>> {
                     .as_str(),
                 _ => text,
             };
-            if ty == Typed::Num
-                && !want.contains(&Typed::Bool)
-                && !k.is_comparison()
-                && k.time_range().is_none()
-                && k != K::Neq
-                && k != K::All
-            {
-                ty = Typed::Str;
-            }
             let mut problem = |range: Option<Range<usize>>, message: String| {
                 out.push(ModifierProblem {
                     node: value,

@@ -270,8 +270,10 @@ pub struct ParsedFile {
     pub unsafe_tags: Vec<yaml::Marked>,
     /// Merge keys (`<<:`).
     pub merge_keys: Vec<yaml::Marked>,
-    /// The YAML error that stopped parsing, if any.
+    /// The first YAML error, if any.
     pub error: Option<YamlError>,
+    /// YAML errors in documents after the first broken one (see [`parse_stream`]).
+    pub later_errors: Vec<YamlError>,
 }
 
 /// Parses and classifies one file's text (the one parse of that file).
@@ -282,7 +284,7 @@ pub fn parse_file(text: &str) -> ParsedFile {
 /// Parses and classifies the text of the file at `path` (the path is a secondary hint for
 /// classification, see [`foreign_reason`]).
 pub fn parse_file_at(text: &str, path: &Path) -> ParsedFile {
-    let stream = yaml::parse(text);
+    let (stream, later_errors) = parse_stream(text);
     let documents = stream
         .documents
         .into_iter()
@@ -299,6 +301,99 @@ pub fn parse_file_at(text: &str, path: &Path) -> ParsedFile {
         unsafe_tags: stream.unsafe_tags,
         merge_keys: stream.merge_keys,
         error: stream.error,
+        later_errors,
+    }
+}
+
+/// Parses a YAML stream and, when a document is broken, the documents after it.
+///
+/// [`yaml::parse`] stops at the first error. A document marker (`---` at the start of a line)
+/// always starts a new document in YAML, even after a broken one, so the text after the error
+/// is cut at every later marker and each piece is parsed on its own, with positions made
+/// absolute and document indexes continuing (the broken document keeps its index). Returns
+/// the merged stream (its `error` is the first error) and the errors of later pieces. Linear
+/// in the file's size: every piece is parsed once.
+pub fn parse_stream(text: &str) -> (yaml::Stream, Vec<YamlError>) {
+    let mut stream = yaml::parse(text);
+    let mut later = Vec::new();
+    let Some(first) = stream.error.clone() else {
+        return (stream, later);
+    };
+    let markers = document_markers(text, first.pos.line);
+    let mut next_index = stream.documents.len() + 1;
+    let mut last_error = first.pos;
+    for (i, &(line, start)) in markers.iter().enumerate() {
+        let end = markers.get(i + 1).map_or(text.len(), |&(_, e)| e);
+        let piece = yaml::parse(&text[start..end]);
+        let shift = line - 1;
+        let base = next_index;
+        next_index += piece.documents.len() + usize::from(piece.error.is_some());
+        for mut d in piece.documents {
+            d.index += base;
+            d.start.line += shift;
+            shift_node(&mut d.root, shift);
+            stream.documents.push(d);
+        }
+        for mut k in piece.duplicate_keys {
+            k.doc_index += base;
+            k.first.line += shift;
+            k.again.line += shift;
+            stream.duplicate_keys.push(k);
+        }
+        for (from, to) in [
+            (piece.unsafe_tags, &mut stream.unsafe_tags),
+            (piece.merge_keys, &mut stream.merge_keys),
+        ] {
+            for mut m in from {
+                m.doc_index += base;
+                m.span.start.line += shift;
+                m.span.end.line += shift;
+                to.push(m);
+            }
+        }
+        if let Some(mut e) = piece.error {
+            e.pos.line += shift;
+            // The piece that starts at the broken document's own marker repeats its error.
+            if e.pos != last_error {
+                last_error = e.pos;
+                later.push(e);
+            }
+        }
+    }
+    (stream, later)
+}
+
+/// `(line, byte offset)` of every document marker (`---` at column 1, then a space, a tab or
+/// the line's end) on or after line `from`.
+fn document_markers(text: &str, from: u32) -> Vec<(u32, usize)> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let line_no = u32::try_from(n + 1).unwrap_or(u32::MAX);
+        if line_no >= from
+            && let Some(rest) = line.strip_prefix("---")
+            && (rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+        {
+            out.push((line_no, offset));
+        }
+        offset += line.len();
+    }
+    out
+}
+
+/// Moves every position of `node` down by `lines` lines.
+fn shift_node(node: &mut Node, lines: u32) {
+    node.span.start.line += lines;
+    node.span.end.line += lines;
+    match &mut node.value {
+        yaml::Value::Seq(items) => items.iter_mut().for_each(|n| shift_node(n, lines)),
+        yaml::Value::Map(entries) => {
+            for (k, v) in entries {
+                shift_node(k, lines);
+                shift_node(v, lines);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -539,6 +634,54 @@ id: b
                 .iter()
                 .all(|(k, _)| !sigma_keys().contains(*k))
         );
+    }
+
+    #[test]
+    fn documents_after_a_broken_one_are_parsed() {
+        let text = "a: 1\n---\nb: [1, 2\n---\nc:\n  d: [x, y]\n---\ne: {\n--- \nf: 1\nf: 2\n";
+        let f = parse_file(text);
+        let e = f.error.as_ref().expect("first error");
+        assert!(e.pos.line >= 3 && e.pos.line <= 4, "{e:?}");
+        let got: Vec<(usize, u32, String)> = f
+            .documents
+            .iter()
+            .map(|d| {
+                let (k, _) = &d.root.as_map().expect("map")[0];
+                (
+                    d.index,
+                    d.start.line,
+                    k.as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        // Documents 1 and 3 are broken and keep their indexes.
+        assert_eq!(
+            got,
+            vec![
+                (0, 1, "a".to_owned()),
+                (2, 4, "c".to_owned()),
+                (4, 9, "f".to_owned())
+            ]
+        );
+        // Document starts agree with an unbroken parse of the same stream.
+        let whole = parse_file("a: 1\n---\nb: 1\n---\nc:\n  d: [x, y]\n");
+        assert_eq!(whole.documents[2].start, f.documents[1].start);
+        // Positions inside later documents are absolute.
+        let y = f.documents[1].root.pointer("/c/d/1");
+        assert_eq!((y.pos(), y.span.end), (Pos::new(6, 10), Pos::new(6, 11)));
+        assert_eq!(f.later_errors.len(), 1, "{:?}", f.later_errors);
+        assert!(f.later_errors[0].pos.line >= 8, "{:?}", f.later_errors);
+        // The duplicate key of the last document points at its lines and index.
+        assert_eq!(f.duplicate_keys.len(), 1);
+        let k = &f.duplicate_keys[0];
+        assert_eq!((k.doc_index, k.first.line, k.again.line), (4, 10, 11));
+        // `---` inside a line or without a separator is no marker.
+        assert_eq!(
+            document_markers("a: ---\n----\n---x\n---\n", 1),
+            vec![(4, 17)]
+        );
+        // A valid stream is parsed once, as before.
+        assert!(parse_file("a: 1\n---\nb: 2\n").later_errors.is_empty());
     }
 
     #[test]

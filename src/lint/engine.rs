@@ -79,6 +79,9 @@ pub struct LintOutput {
     pub files: usize,
     /// Number of YAML documents seen.
     pub documents: usize,
+    /// What the repository-wide checks knew about each document (path, index, kind, field
+    /// profile...), in path order; `sigsmith coverage` reads the API001 verdicts with it.
+    pub summaries: Vec<DocSummary>,
     /// Documents that are not Sigma documents (pipelines, workflows, ...), skipped unlinted,
     /// sorted by path and position.
     pub skipped: Vec<Skipped>,
@@ -180,6 +183,7 @@ pub fn lint_sources(sources: &[SourceFile], opts: &LintOptions) -> LintOutput {
         }
     }
     sort_findings(&mut out.findings);
+    out.summaries = summaries;
     out
 }
 

@@ -3,19 +3,19 @@
 
 use std::io::{self, Write};
 
-use super::Report;
+use super::{Report, sanitize};
 use crate::diagnostic::Finding;
 
 /// The concise line of one finding (no line ending).
 pub fn line(f: &Finding) -> String {
     format!(
         "{}:{}:{}: {} {} {}",
-        f.path.display(),
+        sanitize::line(&f.path.display().to_string()),
         f.pos.line,
         f.pos.col,
         f.severity.as_str(),
         f.code,
-        f.message
+        sanitize::line(&f.message)
     )
 }
 

@@ -7,9 +7,11 @@
 //! that number; the findings beyond it are printed as plain `path:line:col: severity CODE
 //! message` lines inside a collapsed log group, after a notice that says how many there are.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
-use super::Report;
+use super::{Report, sanitize};
 use crate::diagnostic::{Finding, Severity};
 
 /// Escapes workflow-command data (the message).
@@ -30,12 +32,19 @@ pub const ANNOTATIONS_PER_LEVEL: usize = 10;
 /// Writes the annotations, errors first, at most [`ANNOTATIONS_PER_LEVEL`] per level, then
 /// the remaining findings as a plain list in a log group.
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    // GitHub resolves `file=` from the repository root, not from the folder sigsmith ran in.
+    // (`GITHUB_WORKSPACE` when set, as on a runner; else the root of the file's repository.)
+    let workspace = std::env::var_os("GITHUB_WORKSPACE").map(PathBuf::from);
+    let mut repo_paths: HashMap<&Path, PathBuf> = HashMap::new();
     let mut rest: Vec<&Finding> = Vec::new();
     for level in [Severity::Error, Severity::Warning, Severity::Info] {
         let of_level = report.findings.iter().filter(|f| f.severity == level);
         for (i, f) in of_level.enumerate() {
             if i < ANNOTATIONS_PER_LEVEL {
-                annotation(f, out)?;
+                let path = repo_paths.entry(f.path.as_path()).or_insert_with(|| {
+                    crate::discover::repo_relative(&f.path, workspace.as_deref())
+                });
+                annotation(f, path, out)?;
             } else {
                 rest.push(f);
             }
@@ -63,7 +72,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
 /// Title of the log group holding the findings beyond the annotation limit.
 const GROUP_TITLE: &str = "sigsmith: findings beyond the annotation limit";
 
-fn annotation(f: &Finding, out: &mut dyn Write) -> io::Result<()> {
+fn annotation(f: &Finding, path: &Path, out: &mut dyn Write) -> io::Result<()> {
     {
         let command = match f.severity {
             Severity::Error => "error",
@@ -72,7 +81,7 @@ fn annotation(f: &Finding, out: &mut dyn Write) -> io::Result<()> {
         };
         let mut props = format!(
             "file={},line={},col={}",
-            escape_property(&f.path.display().to_string()),
+            escape_property(&sanitize::line(&path.display().to_string())),
             f.pos.line,
             f.pos.col
         );
@@ -83,10 +92,12 @@ fn annotation(f: &Finding, out: &mut dyn Write) -> io::Result<()> {
             ",title={}",
             escape_property(&format!("{} {}", f.code, f.name))
         ));
-        let mut message = f.message.clone();
+        // Each field sanitised on its own (an escape sequence or newline in a rule's text is
+        // shown escaped), then joined with the one line break the annotation is meant to have.
+        let mut message = sanitize::line(&f.message).into_owned();
         if let Some(help) = &f.help {
             message.push_str("\nhelp: ");
-            message.push_str(help);
+            message.push_str(&sanitize::line(help));
         }
         writeln!(out, "::{command} {props}::{}", escape_data(&message))?;
     }

@@ -120,7 +120,7 @@ impl From<&Finding> for JsonFinding {
             end_column: f.end.map(|e| e.col),
             document: f.doc_index,
             id: f.doc_id.clone(),
-            title: f.doc_title.clone(),
+            title: f.doc_title.as_deref().map(str::to_owned),
             help: f.help.clone(),
             related: f
                 .related

@@ -7,6 +7,7 @@ pub mod concise;
 pub mod github;
 pub mod gitlab;
 pub mod json;
+pub mod sanitize;
 pub mod sarif;
 pub mod text;
 

@@ -132,7 +132,7 @@ fn result(f: &Finding, index: Option<usize>) -> Value {
         props.insert("documentId".into(), json!(id));
     }
     if let Some(title) = &f.doc_title {
-        props.insert("documentTitle".into(), json!(title));
+        props.insert("documentTitle".into(), json!(&**title));
     }
     if !props.is_empty() {
         r["properties"] = Value::Object(props);

@@ -2,6 +2,7 @@
 //! cargo-style source snippet (annotate-snippets) with the severity, the help and any related
 //! locations.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::Path;
@@ -9,27 +10,30 @@ use std::path::Path;
 use annotate_snippets::renderer::{AnsiColor, Style};
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
-use super::Report;
+use super::{Report, sanitize};
 use crate::diagnostic::{Finding, Severity};
 
 /// Spans longer than this many lines are shown by their first line only.
 const MAX_SNIPPET_LINES: u32 = 4;
 
 /// Byte offsets of line starts, computed once per file.
+/// The text is sanitised first ([`sanitize::snippet`]: one visible character per control
+/// character, so columns still match).
 struct LineIndex<'a> {
-    text: &'a str,
+    text: Cow<'a, str>,
     starts: Vec<usize>,
 }
 
 impl<'a> LineIndex<'a> {
     fn new(text: &'a str) -> Self {
+        let text = sanitize::snippet(text);
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         LineIndex { text, starts }
     }
 
     /// Line `n` (1-based) without its line ending.
-    fn line(&self, n: u32) -> Option<&'a str> {
+    fn line(&self, n: u32) -> Option<&str> {
         let i = usize::try_from(n).ok()?.checked_sub(1)?;
         let start = *self.starts.get(i)?;
         let end = self.starts.get(i + 1).map_or(self.text.len(), |e| e - 1);
@@ -62,10 +66,7 @@ fn severity_style(s: Severity) -> Style {
 
 /// The source lines and the annotated byte range of a finding, when its position is inside
 /// the text.
-fn excerpt<'a>(
-    f: &Finding,
-    index: &LineIndex<'a>,
-) -> Option<(u32, String, std::ops::Range<usize>)> {
+fn excerpt(f: &Finding, index: &LineIndex<'_>) -> Option<(u32, String, std::ops::Range<usize>)> {
     let first = index.line(f.pos.line)?;
     let mut last_line = f.pos.line;
     let mut end_col = None;
@@ -142,12 +143,12 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write, styled: bool) -> io::Resu
         writeln!(
             out,
             "{b}{}:{}:{}:{br} {s}{}[{}]{sr} {}",
-            f.path.display(),
+            sanitize::line(&f.path.display().to_string()),
             f.pos.line,
             f.pos.col,
             f.code,
             f.name,
-            f.message
+            sanitize::line(&f.message)
         )?;
         let mut group = Group::with_level(level(f.severity));
         let mut has_body = false;
@@ -170,15 +171,15 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write, styled: bool) -> io::Resu
             }
         }
         if let Some(help) = &f.help {
-            group = group.element(Level::HELP.message(help.as_str()));
+            group = group.element(Level::HELP.message(sanitize::line(help)));
             has_body = true;
         }
         for r in &f.related {
             group = group.element(Level::NOTE.message(format!(
                 "{}:{}: {}",
-                r.path.display(),
+                sanitize::line(&r.path.display().to_string()),
                 r.pos,
-                r.message
+                sanitize::line(&r.message)
             )));
             has_body = true;
         }

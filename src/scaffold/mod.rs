@@ -98,6 +98,19 @@ pub enum ScaffoldError {
         /// What is wrong.
         message: String,
     },
+    /// A `--templates` file that overrides no built-in template and is used by none.
+    #[error(
+        "{}: template {name} overrides no built-in template and no template includes it (built-in templates: {known})",
+        path.display()
+    )]
+    UnknownTemplate {
+        /// The file.
+        path: PathBuf,
+        /// Its template name (the file name).
+        name: String,
+        /// The built-in template names.
+        known: String,
+    },
     /// A `--templates` directory or file could not be read.
     #[error("cannot read templates from {}: {source}", path.display())]
     TemplatesDir {
@@ -168,6 +181,12 @@ impl std::fmt::Debug for Renderer {
 
 fn template_error(template: &str, err: &minijinja::Error) -> ScaffoldError {
     let mut message = err.kind().to_string();
+    if err.kind() == minijinja::ErrorKind::OutOfFuel {
+        message = format!(
+            "template does too much work: it ran out of fuel ({TEMPLATE_FUEL} instructions; \
+             are loops nested or unbounded?)"
+        );
+    }
     if let Some(detail) = err.detail() {
         message.push_str(": ");
         message.push_str(detail);
@@ -189,7 +208,91 @@ fn template_error(template: &str, err: &minijinja::Error) -> ScaffoldError {
 /// `none` as `null`, sequences as quoted flow sequences. Mappings cannot be printed.
 fn format_value(out: &mut minijinja::Output<'_>, value: &Value) -> Result<(), minijinja::Error> {
     let text = render_scalar(value)?;
+    if text.len() > MAX_DRAFT_BYTES {
+        return Err(minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!(
+                "value of {} bytes is larger than the {} KiB draft limit",
+                text.len(),
+                MAX_DRAFT_BYTES / 1024
+            ),
+        ));
+    }
     out.write_str(&text).map_err(minijinja::Error::from)
+}
+
+/// Instructions one draft may execute: the built-in templates need a few thousand; a template
+/// that loops without bound stops with an error instead of running forever.
+pub const TEMPLATE_FUEL: u64 = 2_000_000;
+
+/// Largest draft a template may render (and largest single value it may print): 1 MiB. The
+/// built-in drafts are a few KiB; a template printing a huge string fails with a clear error
+/// instead of exhausting memory.
+pub const MAX_DRAFT_BYTES: usize = 1024 * 1024;
+
+/// Largest template file read from `--templates`: 1 MiB.
+pub const MAX_TEMPLATE_BYTES: u64 = 1024 * 1024;
+
+/// The rendered draft, refusing to grow past [`MAX_DRAFT_BYTES`].
+#[derive(Default)]
+struct LimitedOutput {
+    buf: Vec<u8>,
+}
+
+impl std::io::Write for LimitedOutput {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + bytes.len() > MAX_DRAFT_BYTES {
+            return Err(std::io::Error::other(format!(
+                "the draft is larger than the {} KiB limit",
+                MAX_DRAFT_BYTES / 1024
+            )));
+        }
+        self.buf.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The `*.j2` templates of a `--templates` folder, sorted. Other names are ignored. Each must
+/// be a regular file of at most [`MAX_TEMPLATE_BYTES`], or a symbolic link to one inside the
+/// folder: a FIFO, a device, a folder named `*.j2`, a dangling link, a link loop or a link
+/// leading out of the folder is an error naming it (never followed or skipped silently).
+fn template_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let root = std::fs::canonicalize(dir)?;
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().is_none_or(|e| e != "j2") {
+            continue;
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let bad = |why: String| std::io::Error::other(format!("{name} {why}"));
+        if let Some(problem) = crate::discover::not_regular_file(&path) {
+            return Err(bad(problem));
+        }
+        let real = std::fs::canonicalize(&path)?;
+        if !real.starts_with(&root) {
+            return Err(bad(format!(
+                "is a symbolic link to {}, outside the templates folder",
+                real.display()
+            )));
+        }
+        if std::fs::metadata(&real)?.len() > MAX_TEMPLATE_BYTES {
+            return Err(bad(format!(
+                "is larger than the {} KiB template limit",
+                MAX_TEMPLATE_BYTES / 1024
+            )));
+        }
+        files.push(path);
+    }
+    files.sort();
+    Ok(files)
 }
 
 fn render_scalar(value: &Value) -> Result<String, minijinja::Error> {
@@ -247,6 +350,9 @@ impl Renderer {
         env.set_lstrip_blocks(true);
         env.set_keep_trailing_newline(true);
         env.set_formatter(|out, _state, value| format_value(out, value));
+        // Bounded work: every instruction costs fuel (nested loops stop), and the output of
+        // one draft is capped (see `render`).
+        env.set_fuel(Some(TEMPLATE_FUEL));
         env.add_filter("yaml", |v: Value| -> Result<Value, minijinja::Error> {
             Ok(Value::from_safe_string(render_scalar(&v)?))
         });
@@ -264,13 +370,9 @@ impl Renderer {
                 path: dir.to_path_buf(),
                 source,
             };
-            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-                .map_err(io)?
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "j2"))
-                .collect();
-            files.sort();
+            let files = template_files(dir).map_err(io)?;
+            let builtin: Vec<&str> = BUILTIN_TEMPLATES.iter().map(|(n, _)| *n).collect();
+            let mut user: Vec<(String, String, PathBuf)> = Vec::new();
             for path in files {
                 let text = std::fs::read_to_string(&path).map_err(|source| {
                     ScaffoldError::TemplatesDir {
@@ -282,11 +384,63 @@ impl Renderer {
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
+                user.push((name, text, path));
+            }
+            // A file that overrides no built-in template and that no template includes,
+            // extends or imports is a misnamed override: say so instead of ignoring it.
+            for (name, _, path) in &user {
+                if builtin.contains(&name.as_str()) {
+                    continue;
+                }
+                let quoted = [format!("\"{name}\""), format!("'{name}'")];
+                let used = BUILTIN_TEMPLATES
+                    .iter()
+                    .map(|(_, t)| *t)
+                    .chain(
+                        user.iter()
+                            .filter(|(n, _, _)| n != name)
+                            .map(|(_, t, _)| t.as_str()),
+                    )
+                    .any(|t| quoted.iter().any(|q| t.contains(q.as_str())));
+                if !used {
+                    return Err(ScaffoldError::UnknownTemplate {
+                        path: path.clone(),
+                        name: name.clone(),
+                        known: builtin.join(", "),
+                    });
+                }
+            }
+            for (name, text, _) in user {
                 env.add_template_owned(name.clone(), text)
                     .map_err(|e| template_error(&name, &e))?;
             }
         }
         Ok(Self { env })
+    }
+
+    /// A rendering error, naming the expression that failed when minijinja knows it (an
+    /// undefined variable is reported as ``undefined value `strategy.nme` ``).
+    fn render_error(&self, template: &str, err: &minijinja::Error) -> ScaffoldError {
+        let mut e = template_error(template, err);
+        let name = err.name().unwrap_or(template);
+        let expr = err.range().and_then(|range| {
+            let tmpl = self.env.get_template(name).ok()?;
+            tmpl.source().get(range).map(|s| s.trim().to_owned())
+        });
+        if let (Some(expr), ScaffoldError::Template { message, .. }) = (expr, &mut e)
+            && !expr.is_empty()
+        {
+            if err.kind() == minijinja::ErrorKind::UndefinedError {
+                *message =
+                    message.replacen("undefined value", &format!("undefined value `{expr}`"), 1);
+                if !message.contains(&format!("`{expr}`")) {
+                    message.push_str(&format!(" (`{expr}`)"));
+                }
+            } else {
+                message.push_str(&format!(" (in `{expr}`)"));
+            }
+        }
+        e
     }
 
     /// Names of every loaded template, sorted.
@@ -313,9 +467,14 @@ impl Renderer {
                     template: template.clone(),
                     known: self.template_names().join(", "),
                 })?;
-        let mut text = tmpl
-            .render(&ctx)
-            .map_err(|e| template_error(&template, &e))?;
+        let mut sink = LimitedOutput::default();
+        tmpl.render_captured_to(&ctx, &mut sink)
+            .map_err(|e| self.render_error(&template, &e))?;
+        let mut text = String::from_utf8(sink.buf).map_err(|_| ScaffoldError::Template {
+            template: template.clone(),
+            line: None,
+            message: "rendered text is not UTF-8".to_owned(),
+        })?;
         if !text.ends_with('\n') {
             text.push('\n');
         }

@@ -1,11 +1,24 @@
-//! Writing drafts, all or nothing: the overwrite check comes first, then every draft goes to a
-//! synced temporary file beside its destination, and only when all of them are written are
-//! they renamed into place. Any failure (a read-only or full disk, a file where a folder
-//! should be) removes the temporary files and the folders this run created, so no partial
-//! file, temporary file or half-written set of drafts is left behind.
+//! Writing drafts, all or nothing, and never outside the output folder.
+//!
+//! 1. Plan (nothing written): every destination's folders are resolved under the output
+//!    folder one component at a time; a symbolic link among them is followed only when it
+//!    resolves to a folder inside the output folder (checked on the canonical paths), any other
+//!    link, a dangling link, a link loop or a file where a folder should be is an error. Two
+//!    drafts with the same destination (exactly or up to letter case) are an error naming both.
+//!    Without `--force`, an existing destination (a dangling link included) is an error.
+//! 2. Stage: each file goes to a synced temporary file in its resolved folder (creating the
+//!    missing folders).
+//! 3. Commit: the temporary files are renamed into place. With `--force`, a destination that
+//!    is a symbolic link is replaced by the new file; the link's target is never written.
+//!
+//! Any failure (a read-only or full disk, `EFBIG` from a file-size limit, a file where a
+//! folder should be) removes the temporary files and the folders this run created, so no
+//! partial file, temporary file, empty folder or half-written set of drafts is left behind.
+//! (The checks are made just before the writes; a concurrent process that swaps a folder for
+//! a link in between is outside this model.)
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use tempfile::NamedTempFile;
 
@@ -18,12 +31,43 @@ pub enum WriteError {
     #[error(
         "refusing to overwrite {} existing file(s) (use --force to overwrite); nothing was written:\n{}",
         .0.len(),
-        .0.iter().map(|p| format!("  {}", p.display())).collect::<Vec<_>>().join("\n")
+        .0.iter().map(|p| format!("  {}{}", p.display(), link_note(p))).collect::<Vec<_>>().join("\n")
     )]
     Exists(Vec<PathBuf>),
     /// A file is where an output folder must be; nothing was written.
     #[error("cannot write drafts into {}: it is a file, not a folder; nothing was written", .0.display())]
     NotAFolder(PathBuf),
+    /// A folder on the way is a symbolic link that leaves the output folder, dangles or loops.
+    #[error(
+        "refusing to write through {}: {reason} (writes stay inside {}); nothing was written",
+        link.display(),
+        out.display()
+    )]
+    UnsafeLink {
+        /// The link.
+        link: PathBuf,
+        /// The output folder.
+        out: PathBuf,
+        /// Where it leads, or why it cannot be followed.
+        reason: String,
+    },
+    /// A relative path that would leave the output folder (`..`, an absolute path).
+    #[error("refusing to write {}: the path leaves the output folder; nothing was written", .0.display())]
+    Escapes(PathBuf),
+    /// Two files of one run have the same destination; nothing was written.
+    #[error(
+        "{first} and {second} would both be written to {}; nothing was written \
+         (select one of them, e.g. with --target)",
+        path.display()
+    )]
+    Collision {
+        /// The shared destination.
+        path: PathBuf,
+        /// What the first file is (a draft's `strategy/target`).
+        first: String,
+        /// What the second file is.
+        second: String,
+    },
     /// An I/O error on a path; nothing was written. (The reason is the error's source, which
     /// `{:#}` prints after the message.)
     #[error("cannot write {} (nothing was written)", path.display())]
@@ -50,6 +94,15 @@ pub enum WriteError {
     },
 }
 
+/// ` (a dangling symbolic link)` or ` (a symbolic link)` when `p` is one, for messages.
+pub fn link_note(p: &Path) -> &'static str {
+    match (p.symlink_metadata(), p.metadata()) {
+        (Ok(m), Err(_)) if m.file_type().is_symlink() => " (a dangling symbolic link)",
+        (Ok(m), Ok(_)) if m.file_type().is_symlink() => " (a symbolic link)",
+        _ => "",
+    }
+}
+
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
     move |source| WriteError::Io {
         path: path.to_path_buf(),
@@ -70,55 +123,292 @@ fn without_temp_path(e: std::io::Error) -> std::io::Error {
     }
 }
 
+/// Lets a file-size limit (`ulimit -f`) surface as an `EFBIG` write error, which the writers
+/// here turn into a clean failure, instead of `SIGXFSZ` killing the process mid-write and
+/// leaving a temporary file. Installs a handler that only sets a flag (`signal-hook`, safe
+/// code); a no-op off Unix. Call once at start-up.
+pub fn survive_file_size_limit() {
+    #[cfg(unix)]
+    {
+        let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        // Failing to install the handler leaves the default action: nothing better to do.
+        let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, flag);
+    }
+}
+
 /// The destination of each draft under `out`.
 pub fn destinations(out: &Path, drafts: &[Draft]) -> Vec<PathBuf> {
     drafts.iter().map(|d| out.join(&d.rel_path)).collect()
 }
 
+/// One file to write: its path relative to the output folder, what it is (named in errors)
+/// and its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct FileSpec<'a> {
+    /// Path relative to the output folder (normal components only).
+    pub rel: &'a Path,
+    /// What the file is, for collision errors (`DET0078/aws-cloudtrail`, `sigsmith.toml`).
+    pub label: &'a str,
+    /// The contents.
+    pub bytes: &'a [u8],
+}
+
 /// Writes every draft under `out` (`out/<family>/<name>.yml`) and returns the paths written.
 ///
-/// Without `force`, every destination is checked first: if any exists, nothing is written and
-/// [`WriteError::Exists`] lists them. Then the drafts are staged in temporary files and renamed
-/// into place only once all are written: on failure nothing is left behind (see the module
-/// docs).
+/// See the module docs: all or nothing, never outside `out`, collisions and (without `force`)
+/// existing files refused before anything is written.
 pub fn write_drafts(out: &Path, drafts: &[Draft], force: bool) -> Result<Vec<PathBuf>, WriteError> {
-    let paths = destinations(out, drafts);
+    let labels: Vec<String> = drafts
+        .iter()
+        .map(|d| format!("{}/{}", d.strategy, d.target))
+        .collect();
+    let specs: Vec<FileSpec<'_>> = drafts
+        .iter()
+        .zip(&labels)
+        .map(|(d, label)| FileSpec {
+            rel: &d.rel_path,
+            label,
+            bytes: d.text.as_bytes(),
+        })
+        .collect();
+    write_files(out, &specs, force)
+}
+
+/// Writes `files` under `out`, all or nothing (see the module docs), and returns the paths
+/// written (`out` joined with each relative path).
+pub fn write_files(
+    out: &Path,
+    files: &[FileSpec<'_>],
+    force: bool,
+) -> Result<Vec<PathBuf>, WriteError> {
+    // Plan: nothing is written until every destination is known to be safe.
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, f) in files.iter().enumerate() {
+        if f.rel
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_)))
+            || f.rel.file_name().is_none()
+        {
+            return Err(WriteError::Escapes(out.join(f.rel)));
+        }
+        let key = f.rel.to_string_lossy().to_lowercase();
+        if let Some(&j) = seen.get(&key) {
+            return Err(WriteError::Collision {
+                path: out.join(f.rel),
+                first: files[j].label.to_owned(),
+                second: f.label.to_owned(),
+            });
+        }
+        seen.insert(key, i);
+    }
+    let mut resolver = Resolver::new(out)?;
+    let mut plans = Vec::with_capacity(files.len());
+    for f in files {
+        plans.push(resolver.plan(f.rel)?);
+    }
+    let shown: Vec<PathBuf> = files.iter().map(|f| out.join(f.rel)).collect();
     if !force {
-        let existing: Vec<PathBuf> = paths
+        let existing: Vec<PathBuf> = plans
             .iter()
-            .filter(|p| p.symlink_metadata().is_ok())
-            .cloned()
+            .zip(&shown)
+            .filter(|(p, _)| p.dest().symlink_metadata().is_ok())
+            .map(|(_, s)| s.clone())
             .collect();
         if !existing.is_empty() {
             return Err(WriteError::Exists(existing));
         }
     }
     let mut batch = Batch::default();
-    for (draft, path) in drafts.iter().zip(&paths) {
-        if let Err(e) = batch.stage(path, draft.text.as_bytes()) {
+    for ((f, plan), show) in files.iter().zip(&plans).zip(&shown) {
+        if let Err(e) = batch.stage(plan, show, f.bytes) {
             batch.rollback();
             return Err(e);
         }
     }
     batch.commit(force)?;
-    Ok(paths)
+    Ok(shown)
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
-/// Without `overwrite`, an existing `path` is left alone and reported.
+/// Without `overwrite`, an existing `path` is left alone and reported. (The folder of `path`
+/// is the output folder: its own components are the caller's choice.)
 pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), WriteError> {
-    let mut batch = Batch::default();
-    if let Err(e) = batch.stage(path, bytes) {
-        batch.rollback();
-        return Err(e);
+    let (dir, name) = match (path.parent(), path.file_name()) {
+        (Some(d), Some(n)) => (
+            if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            },
+            n,
+        ),
+        _ => return Err(WriteError::Escapes(path.to_path_buf())),
+    };
+    let spec = FileSpec {
+        rel: Path::new(name),
+        label: "",
+        bytes,
+    };
+    match write_files(dir, &[spec], overwrite) {
+        // A single file keeps the operating system's "File exists" wording.
+        Err(WriteError::Exists(_)) => Err(WriteError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+        }),
+        other => other.map(|_| ()),
     }
-    batch.commit(overwrite)
+}
+
+/// Where one file goes: the existing folder it resolves to, the folders still to create
+/// under it and the file name.
+#[derive(Debug, Clone)]
+struct Plan {
+    base: PathBuf,
+    missing: Vec<std::ffi::OsString>,
+    name: std::ffi::OsString,
+}
+
+impl Plan {
+    /// The destination (with the missing folders created).
+    fn dest(&self) -> PathBuf {
+        let mut p = self.base.clone();
+        p.extend(&self.missing);
+        p.push(&self.name);
+        p
+    }
+}
+
+/// Resolves destinations under the canonical output folder.
+struct Resolver {
+    /// The output folder as given (for messages).
+    out: PathBuf,
+    /// Its canonical path, or the canonical path of its nearest existing ancestor plus the
+    /// components still to create.
+    root: Plan,
+}
+
+impl Resolver {
+    fn new(out: &Path) -> Result<Self, WriteError> {
+        // The output folder itself is the user's choice (it may be a link); resolve it once.
+        let mut missing = Vec::new();
+        let mut d = out.to_path_buf();
+        if d.as_os_str().is_empty() {
+            d = PathBuf::from(".");
+        }
+        let base = loop {
+            match std::fs::metadata(&d) {
+                Ok(m) if m.is_dir() => break std::fs::canonicalize(&d).map_err(io_error(out))?,
+                Ok(_) => return Err(WriteError::NotAFolder(d)),
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::NotFound
+                        || e.kind() == std::io::ErrorKind::NotADirectory =>
+                {
+                    if d.symlink_metadata()
+                        .is_ok_and(|m| m.file_type().is_symlink())
+                    {
+                        return Err(WriteError::UnsafeLink {
+                            link: d.clone(),
+                            out: out.to_path_buf(),
+                            reason: "it is a dangling symbolic link".to_owned(),
+                        });
+                    }
+                    match (d.file_name(), d.parent()) {
+                        (Some(name), Some(parent)) => {
+                            missing.push(name.to_owned());
+                            d = if parent.as_os_str().is_empty() {
+                                PathBuf::from(".")
+                            } else {
+                                parent.to_path_buf()
+                            };
+                        }
+                        _ => return Err(io_error(out)(e)),
+                    }
+                }
+                Err(e) => return Err(io_error(out)(e)),
+            }
+        };
+        missing.reverse();
+        Ok(Resolver {
+            out: out.to_path_buf(),
+            root: Plan {
+                base,
+                missing,
+                name: std::ffi::OsString::new(),
+            },
+        })
+    }
+
+    /// Resolves the folders of `rel` (normal components only) one at a time.
+    fn plan(&mut self, rel: &Path) -> Result<Plan, WriteError> {
+        let comps: Vec<&std::ffi::OsStr> = rel.iter().collect();
+        let Some((name, folders)) = comps.split_last() else {
+            return Err(WriteError::Escapes(self.out.join(rel)));
+        };
+        let mut plan = self.root.clone();
+        plan.name = (*name).to_owned();
+        let inside = self.root.dest_dir();
+        let mut shown = self.out.clone();
+        for c in folders {
+            shown.push(c);
+            if !plan.missing.is_empty() {
+                plan.missing.push((*c).to_owned());
+                continue;
+            }
+            let p = plan.base.join(c);
+            match p.symlink_metadata() {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    plan.missing.push((*c).to_owned());
+                }
+                Err(e) => return Err(io_error(&shown)(e)),
+                Ok(m) if m.is_dir() => plan.base = p,
+                Ok(m) if m.file_type().is_symlink() => {
+                    let unsafe_link = |reason: String| WriteError::UnsafeLink {
+                        link: shown.clone(),
+                        out: self.out.clone(),
+                        reason,
+                    };
+                    let target = match std::fs::canonicalize(&p) {
+                        Ok(t) => t,
+                        Err(e) if e.raw_os_error() == Some(40) => {
+                            return Err(unsafe_link("it is a symbolic link loop".to_owned()));
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                            return Err(unsafe_link("it is a dangling symbolic link".to_owned()));
+                        }
+                        Err(e) => return Err(io_error(&shown)(e)),
+                    };
+                    if !target.starts_with(&inside) {
+                        return Err(unsafe_link(format!(
+                            "it is a symbolic link to {}, outside the output folder",
+                            target.display()
+                        )));
+                    }
+                    if !target.is_dir() {
+                        return Err(WriteError::NotAFolder(shown));
+                    }
+                    plan.base = target;
+                }
+                Ok(_) => return Err(WriteError::NotAFolder(shown)),
+            }
+        }
+        Ok(plan)
+    }
+}
+
+impl Plan {
+    /// The folder this plan's file goes into.
+    fn dest_dir(&self) -> PathBuf {
+        let mut p = self.base.clone();
+        p.extend(&self.missing);
+        p
+    }
 }
 
 /// A file written to a temporary name, waiting for its rename.
 struct Staged {
     tmp: NamedTempFile,
     dest: PathBuf,
+    shown: PathBuf,
     existed: bool,
 }
 
@@ -127,18 +417,31 @@ struct Staged {
 struct Batch {
     staged: Vec<Staged>,
     created_dirs: Vec<PathBuf>,
-    committed: Vec<(PathBuf, bool)>,
+    /// (real destination, destination as shown, whether it existed before).
+    committed: Vec<(PathBuf, PathBuf, bool)>,
 }
 
 impl Batch {
-    /// Creates the destination folder if needed and writes `bytes` to a synced temporary file
-    /// in it. The temporary file is removed when it is dropped without being committed.
-    fn stage(&mut self, dest: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-        let dir = match dest.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        self.create_dirs(dir, dest)?;
+    /// Creates the missing folders of `plan` (each with `create_dir`, never through a link)
+    /// and writes `bytes` to a synced temporary file in its folder. The temporary file is
+    /// removed when it is dropped without being committed.
+    fn stage(&mut self, plan: &Plan, shown: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+        let mut dir = plan.base.clone();
+        for c in &plan.missing {
+            dir.push(c);
+            match std::fs::create_dir(&dir) {
+                Ok(()) => self.created_dirs.push(dir.clone()),
+                // Created by an earlier file of this batch.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let m = dir.symlink_metadata().map_err(io_error(shown))?;
+                    if !m.is_dir() {
+                        return Err(WriteError::NotAFolder(dir));
+                    }
+                }
+                Err(e) => return Err(io_error(shown)(e)),
+            }
+        }
+        let dest = dir.join(&plan.name);
         let mut builder = tempfile::Builder::new();
         builder.prefix(".sigsmith-").suffix(".tmp");
         #[cfg(unix)]
@@ -146,43 +449,15 @@ impl Batch {
             use std::os::unix::fs::PermissionsExt as _;
             builder.permissions(std::fs::Permissions::from_mode(0o644));
         }
-        let mut tmp = builder.tempfile_in(dir).map_err(io_error(dest))?;
-        tmp.write_all(bytes).map_err(io_error(dest))?;
-        tmp.as_file().sync_all().map_err(io_error(dest))?;
+        let mut tmp = builder.tempfile_in(&dir).map_err(io_error(shown))?;
+        tmp.write_all(bytes).map_err(io_error(shown))?;
+        tmp.as_file().sync_all().map_err(io_error(shown))?;
         self.staged.push(Staged {
             tmp,
-            dest: dest.to_path_buf(),
             existed: dest.symlink_metadata().is_ok(),
+            dest,
+            shown: shown.to_path_buf(),
         });
-        Ok(())
-    }
-
-    /// `create_dir_all`, remembering which folders it created; a file in the way is
-    /// [`WriteError::NotAFolder`].
-    fn create_dirs(&mut self, dir: &Path, dest: &Path) -> Result<(), WriteError> {
-        let mut missing = Vec::new();
-        let mut d = dir;
-        loop {
-            match std::fs::metadata(d) {
-                Ok(m) if m.is_dir() => break,
-                Ok(_) => return Err(WriteError::NotAFolder(d.to_path_buf())),
-                // ENOTDIR: a file further up; keep walking up to name it.
-                Err(e)
-                    if e.kind() == std::io::ErrorKind::NotFound
-                        || e.kind() == std::io::ErrorKind::NotADirectory =>
-                {
-                    missing.push(d.to_path_buf());
-                    match d.parent() {
-                        Some(p) if !p.as_os_str().is_empty() => d = p,
-                        _ => break,
-                    }
-                }
-                Err(e) => return Err(io_error(dest)(e)),
-            }
-        }
-        std::fs::create_dir_all(dir).map_err(io_error(dest))?;
-        // Outermost first, so `rollback` removes them innermost first.
-        self.created_dirs.extend(missing.into_iter().rev());
         Ok(())
     }
 
@@ -195,21 +470,21 @@ impl Batch {
                 s.tmp.persist_noclobber(&s.dest)
             };
             match result {
-                Ok(_) => self.committed.push((s.dest, s.existed)),
+                Ok(_) => self.committed.push((s.dest, s.shown, s.existed)),
                 Err(e) => {
                     // `e.file` is dropped here, which removes the temporary file.
                     let replaced: Vec<PathBuf> = self
                         .committed
                         .iter()
-                        .filter(|(_, existed)| *existed)
-                        .map(|(p, _)| p.clone())
+                        .filter(|(_, _, existed)| *existed)
+                        .map(|(_, shown, _)| shown.clone())
                         .collect();
                     self.rollback();
                     return Err(if replaced.is_empty() {
-                        io_error(&s.dest)(e.error)
+                        io_error(&s.shown)(e.error)
                     } else {
                         WriteError::Partial {
-                            path: s.dest,
+                            path: s.shown,
                             source: e.error,
                             replaced,
                         }
@@ -224,7 +499,7 @@ impl Batch {
     /// ones it replaced) and the folders it created, innermost first (only when empty).
     fn rollback(&mut self) {
         self.staged.clear();
-        for (path, existed) in self.committed.drain(..).rev() {
+        for (path, _, existed) in self.committed.drain(..).rev() {
             if !existed {
                 let _ = std::fs::remove_file(path);
             }

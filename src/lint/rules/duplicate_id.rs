@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::declare_rule;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::{Finding, MAX_RELATED, Severity};
 use crate::lint::context::{DocSummary, RepoCtx};
 
 declare_rule! {
@@ -29,6 +29,16 @@ declare_rule! {
     }
 }
 
+/// ` (10 of the others are listed)` when `n` documents share a value and not every other one
+/// fits in [`MAX_RELATED`].
+pub(crate) fn listed_note(n: usize) -> String {
+    if n.saturating_sub(1) > MAX_RELATED {
+        format!(" ({MAX_RELATED} of the others are listed)")
+    } else {
+        String::new()
+    }
+}
+
 pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
     let mut by_id: BTreeMap<String, Vec<&DocSummary>> = BTreeMap::new();
     for d in cx.docs {
@@ -43,14 +53,23 @@ pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
                 &DuplicateId::META,
                 d,
                 *pos,
-                format!("id `{id}` is used by {} documents", docs.len()),
+                format!(
+                    "id `{id}` is used by {} documents{}",
+                    docs.len(),
+                    listed_note(docs.len())
+                ),
             );
-            for (j, other) in docs.iter().enumerate() {
-                if i != j {
-                    let opos = other.id.as_ref().map_or(other.start, |(_, p)| *p);
-                    f.related
-                        .push(RepoCtx::related(other, opos, "the same id is used here"));
-                }
+            // At most MAX_RELATED others (the message has the full count): n duplicates
+            // make n findings of bounded size, not n² related locations.
+            for (_, other) in docs
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .take(MAX_RELATED)
+            {
+                let opos = other.id.as_ref().map_or(other.start, |(_, p)| *p);
+                f.related
+                    .push(RepoCtx::related(other, opos, "the same id is used here"));
             }
             f.help = Some("give one of the documents a new UUID".to_owned());
             out.push(f);

@@ -37,15 +37,18 @@ declare_rule! {
 
 pub(crate) fn check(cx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     for d in &cx.parsed.duplicate_keys {
-        let mut f = cx.finding(
+        let mut f = cx.finding_span(
             &DuplicateKey::META,
-            d.again,
+            crate::yaml::Span {
+                start: d.again,
+                end: d.again_end,
+            },
             format!("duplicate key `{}`", d.key),
         );
         if let Some(doc) = cx.parsed.documents.iter().find(|x| x.index == d.doc_index) {
             f.doc_index = Some(doc.index);
             f.doc_id = doc.id().map(str::to_owned);
-            f.doc_title = doc.title().map(str::to_owned);
+            f.doc_title = doc.title().map(std::sync::Arc::from);
         }
         f.related.push(Related {
             path: cx.path.to_path_buf(),

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::declare_rule;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::{Finding, MAX_RELATED, Severity};
 use crate::lint::context::{DocSummary, RepoCtx};
 use crate::lint::document::DocKind;
 
@@ -46,14 +46,23 @@ pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
                 &DuplicateTitle::META,
                 d,
                 *pos,
-                format!("title `{title}` is used by {} rules", docs.len()),
+                format!(
+                    "title `{title}` is used by {} rules{}",
+                    docs.len(),
+                    crate::lint::rules::duplicate_id::listed_note(docs.len())
+                ),
             );
-            for (j, other) in docs.iter().enumerate() {
-                if i != j {
-                    let opos = other.title.as_ref().map_or(other.start, |(_, p)| *p);
-                    f.related
-                        .push(RepoCtx::related(other, opos, "the same title is used here"));
-                }
+            // At most MAX_RELATED others (the message has the full count): n duplicates
+            // make n findings of bounded size, not n² related locations.
+            for (_, other) in docs
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .take(MAX_RELATED)
+            {
+                let opos = other.title.as_ref().map_or(other.start, |(_, p)| *p);
+                f.related
+                    .push(RepoCtx::related(other, opos, "the same title is used here"));
             }
             out.push(f);
         }

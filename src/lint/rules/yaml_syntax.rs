@@ -8,7 +8,9 @@ declare_rule! {
     /// ## What it does
     /// Flags a file that is not valid YAML, or that breaks one of the loader's limits (nesting
     /// depth, node count, alias expansion), at the line and column the parser reports.
-    /// Documents of a multi-document file that end before the error are still linted.
+    /// Documents of a multi-document file before the error are still linted, and so are
+    /// those after it: every later `---` starts a new document, and each broken document is
+    /// reported.
     ///
     /// ## Why is this bad?
     /// No Sigma tool can read the rule: it is silently missing from every backend conversion.
@@ -37,10 +39,13 @@ declare_rule! {
 }
 
 pub(crate) fn check(cx: &FileCtx<'_>, out: &mut Vec<Finding>) {
-    if let Some(e) = &cx.parsed.error {
-        out.push(cx.finding(
+    for e in cx.parsed.error.iter().chain(&cx.parsed.later_errors) {
+        out.push(cx.finding_span(
             &YamlSyntax::META,
-            e.pos,
+            crate::yaml::Span {
+                start: e.pos,
+                end: crate::yaml::Pos::new(e.pos.line, e.pos.col.saturating_add(1)),
+            },
             format!("invalid YAML: {}", e.message),
         ));
     }
