@@ -460,7 +460,7 @@ fn hostile_repo(dir: &Path) {
 fn lint_text_and_github_output_escape_control_characters() {
     let t = tempfile::tempdir().expect("tmp");
     hostile_repo(t.path());
-    for format in ["text", "github"] {
+    for format in ["text", "concise", "github"] {
         let r = run_in(
             t.path(),
             &["lint", "--no-config", "--format", format, "rules"],

@@ -239,6 +239,13 @@ fn mutants_of(text: &str) -> Vec<Mutant> {
                 None,
                 with(c, format!("{head}condition: 1 of them")),
             );
+            push(
+                "condition",
+                "hyphen in a pattern",
+                true,
+                Some(c),
+                with(c, format!("{head}condition: {cond} or 1 of sel-*")),
+            );
         }
     }
 
@@ -472,6 +479,8 @@ fn mutants_of(text: &str) -> Vec<Mutant> {
             "Details|contains: 00000429",
         );
         add("contains on a boolean", true, "Enabled|contains: true");
+        add("contains after a comparison", true, "Size|lt|contains: 5");
+        add("comparison of a time part", false, "UtcTime|hour|gte: 9");
     }
 
     // Values and attributes.

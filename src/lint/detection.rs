@@ -498,6 +498,7 @@ enum Typed {
     Bool,
     Null,
     Regex,
+    FieldRef,
     Other,
 }
 
@@ -522,7 +523,8 @@ impl Typed {
             Typed::Bool => "a boolean",
             Typed::Null => "null",
             Typed::Regex => "a regular expression",
-            Typed::Other => "a transformed value",
+            Typed::FieldRef => "a field reference",
+            Typed::Other => "a transformed value (a comparison, network or existence test)",
         }
     }
 }
@@ -800,7 +802,7 @@ pub fn modifier_problems<'a>(item: &Item<'a>, source: Option<&str>) -> Vec<Modif
             }
             let want: &[Typed] = match k {
                 K::Contains | K::StartsWith | K::EndsWith | K::Expand => {
-                    &[Typed::Str, Typed::Regex, Typed::Other]
+                    &[Typed::Str, Typed::Regex, Typed::FieldRef]
                 }
                 K::Base64
                 | K::Base64Offset
@@ -809,9 +811,10 @@ pub fn modifier_problems<'a>(item: &Item<'a>, source: Option<&str>) -> Vec<Modif
                 | K::Utf16
                 | K::Windash
                 | K::Cased
-                | K::Re
                 | K::Cidr
                 | K::FieldRef => &[Typed::Str],
+                // pySigma takes the value of `re` as text, whatever YAML made of it.
+                K::Re => &[Typed::Str, Typed::Num, Typed::Bool],
                 K::ReIgnoreCase | K::ReMultiline | K::ReDotAll => &[Typed::Regex],
                 K::Gt
                 | K::Gte
@@ -830,6 +833,7 @@ pub fn modifier_problems<'a>(item: &Item<'a>, source: Option<&str>) -> Vec<Modif
                     Typed::Bool,
                     Typed::Null,
                     Typed::Regex,
+                    Typed::FieldRef,
                     Typed::Other,
                 ],
             };
@@ -913,17 +917,20 @@ pub fn modifier_problems<'a>(item: &Item<'a>, source: Option<&str>) -> Vec<Modif
                 }
                 _ if k.time_range().is_some() => {
                     let (lo, hi) = k.time_range().unwrap_or((0, 0));
+                    #[allow(clippy::cast_precision_loss)]
                     let n = match value.value {
-                        Value::Int(n) => Some(n),
+                        Value::Int(n) => Some(n as f64),
+                        Value::Float(f) => Some(f),
                         _ => None,
                     };
+                    #[allow(clippy::cast_precision_loss)]
                     match n {
-                        Some(n) if (lo..=hi).contains(&n) => {}
+                        Some(n) if n >= lo as f64 && n <= hi as f64 => {}
                         _ => {
                             problem(
                                 None,
                                 format!(
-                                    "`{}` takes a whole number from {lo} to {hi}, found `{}`",
+                                    "`{}` takes a number from {lo} to {hi}, found `{}`",
                                     m.name,
                                     value.scalar_text().unwrap_or_default()
                                 ),
@@ -931,9 +938,11 @@ pub fn modifier_problems<'a>(item: &Item<'a>, source: Option<&str>) -> Vec<Modif
                             break;
                         }
                     }
-                    ty = Typed::Other;
+                    // A time part is a number: it can be compared (`hour|gte: 9`).
+                    ty = Typed::Num;
                 }
-                K::Gt | K::Gte | K::Lt | K::Lte | K::Exists | K::FieldRef => ty = Typed::Other,
+                K::FieldRef => ty = Typed::FieldRef,
+                K::Gt | K::Gte | K::Lt | K::Lte | K::Exists => ty = Typed::Other,
                 K::Contains | K::StartsWith | K::EndsWith => wild = true,
                 _ => {}
             }
