@@ -40,7 +40,13 @@ mkdir -p "$bin_dir"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 if [ -n "$target" ] && curl -fsSL --retry 3 -o "$tmp/archive.$ext" "$url"; then
-  if [ "$ext" = zip ]; then unzip -q "$tmp/archive.$ext" -d "$tmp"; else tar -xzf "$tmp/archive.$ext" -C "$tmp"; fi
+  if [ "$ext" = tar.gz ]; then
+    tar -xzf "$tmp/archive.$ext" -C "$tmp"
+  elif command -v unzip >/dev/null; then
+    unzip -q "$tmp/archive.$ext" -d "$tmp"
+  else
+    7z x -y -o"$tmp" "$tmp/archive.$ext" >/dev/null
+  fi
   install -m 755 "$tmp/$name/sigsmith$exe" "$bin_dir/sigsmith$exe"
   echo "installed sigsmith $version ($target) from the release into $bin_dir"
 else

@@ -33,8 +33,8 @@ use toml::Spanned;
 use crate::checks;
 use crate::diagnostic::{Finding, Severity};
 use crate::discover::{Excludes, normalize};
-use crate::lint::profile::Profile;
 use crate::lint::rule::RuleMeta;
+use crate::vocab::Profile;
 use crate::yaml::Pos;
 
 /// Names of the configuration file, in the order they are looked for in each folder.
@@ -215,7 +215,41 @@ impl Config {
         }
     }
 
-    /// Reads and checks the configuration file at `path` (relative to `cwd`).
+    /// [`Config::load`] for a configuration found by [`find_config`] rather than named with
+    /// `--config`: a symbolic link must resolve inside the repository holding it (or, outside
+    /// a repository, inside its own folder), so a cloned repository cannot make sigsmith read
+    /// (and quote in errors) a file elsewhere.
+    pub fn load_discovered(path: &Path, cwd: &Path) -> Result<Self, ConfigError> {
+        let abs = normalize(&cwd.join(path));
+        if abs
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+            && let Ok(target) = std::fs::canonicalize(&abs)
+        {
+            let folder = abs.parent().unwrap_or(&abs);
+            let bound = crate::discover::repo_root(folder).unwrap_or_else(|| folder.to_path_buf());
+            let bound = std::fs::canonicalize(&bound).unwrap_or(bound);
+            if !target.starts_with(&bound) {
+                return Err(ConfigError {
+                    path: path.to_path_buf(),
+                    pos: None,
+                    message: format!(
+                        "cannot read configuration file: it is a symbolic link to {}, outside {}",
+                        target.display(),
+                        bound.display()
+                    ),
+                    help: vec![
+                        "copy the configuration into the repository, or name it with --config"
+                            .to_owned(),
+                    ],
+                });
+            }
+        }
+        Self::load(path, cwd)
+    }
+
+    /// Reads and parses the configuration file at `path` (relative to `cwd`); its folder
+    /// anchors the exclude globs. It must be a regular file or a link to one.
     pub fn load(path: &Path, cwd: &Path) -> Result<Self, ConfigError> {
         if let Some(problem) = crate::discover::not_regular_file(&cwd.join(path)) {
             return Err(ConfigError {

@@ -22,4 +22,5 @@ pub mod scaffold;
 pub mod schema;
 pub mod strategy;
 pub mod suppress;
+pub mod vocab;
 pub mod yaml;

@@ -485,6 +485,7 @@ pub fn apply<'a>(
     if !enabled(meta.code) {
         return out;
     }
+    let mut hints: HashMap<String, String> = HashMap::new();
     let mut paths: Vec<&PathBuf> = by_file.keys().collect();
     paths.sort();
     for path in paths {
@@ -504,10 +505,16 @@ pub fn apply<'a>(
                 let message = match e.rule {
                     None => {
                         help = "use a code or name that `sigsmith rules` lists";
-                        let hint = checks::close_matches(&e.key)
-                            .first()
-                            .map(|m| format!("; did you mean `{}` ({})?", m.code, m.name))
-                            .unwrap_or_default();
+                        // Computed once per distinct key (edit distances to every check).
+                        let hint = hints
+                            .entry(e.key.clone())
+                            .or_insert_with(|| {
+                                checks::close_matches(&e.key)
+                                    .first()
+                                    .map(|m| format!("; did you mean `{}` ({})?", m.code, m.name))
+                                    .unwrap_or_default()
+                            })
+                            .clone();
                         format!("unknown check `{}` in suppression comment{hint}", e.key)
                     }
                     Some(r) if !used && enabled(r.code) => {

@@ -260,6 +260,8 @@ pub struct DuplicateKey {
     pub first: Pos,
     /// Where it appears again.
     pub again: Pos,
+    /// Where the repeated key ends.
+    pub again_end: Pos,
 }
 
 /// Why a file could not be parsed completely.
@@ -335,7 +337,7 @@ pub struct Stream {
     pub duplicate_keys: Vec<DuplicateKey>,
     /// Nodes with a tag a safe loader refuses.
     pub unsafe_tags: Vec<Marked>,
-    /// Merge keys (`<<: *anchor`), a YAML 1.1 feature kept as a plain `<<` key here.
+    /// Merge keys (`<<: *anchor`), a YAML 1.1 feature; they are applied as PyYAML does.
     pub merge_keys: Vec<Marked>,
     /// The first error, if the stream is not valid YAML or breaks a limit.
     pub error: Option<YamlError>,
@@ -584,6 +586,7 @@ impl Builder {
                                 key: text,
                                 first: *first,
                                 again: key.span.start,
+                                again_end: key.span.end,
                             });
                         } else {
                             seen.insert(text, key.span.start);
@@ -673,7 +676,7 @@ impl Builder {
                         Node {
                             span: Span { start, end: sp.end },
                             style: Style::Collection,
-                            value: Value::Map(entries),
+                            value: Value::Map(apply_merges(entries)),
                         },
                         anchor,
                     ),
@@ -706,6 +709,54 @@ impl Builder {
         }
         Ok(())
     }
+}
+
+fn is_merge_key(key: &Node) -> bool {
+    key.style == Style::Plain && key.as_str() == Some("<<")
+}
+
+/// Applies YAML 1.1 merge keys as PyYAML (and so pySigma) does: `<<: *a` (or `<<: [*a, *b]`)
+/// adds the entries of the merged mappings whose keys the mapping does not set itself, earlier
+/// mappings of a list first. A `<<` whose value is not a mapping (or list of mappings) stays a
+/// plain key.
+fn apply_merges(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+    if !entries.iter().any(|(k, v)| {
+        is_merge_key(k)
+            && (v.as_map().is_some()
+                || v.as_seq()
+                    .is_some_and(|s| s.iter().all(|i| i.as_map().is_some())))
+    }) {
+        return entries;
+    }
+    let mut out: Vec<(Node, Node)> = Vec::with_capacity(entries.len());
+    let mut merged: Vec<(Node, Node)> = Vec::new();
+    for (k, v) in entries {
+        if is_merge_key(&k) {
+            match v.value {
+                Value::Map(m) => merged.extend(m),
+                Value::Seq(items) => {
+                    for it in items {
+                        if let Value::Map(m) = it.value {
+                            merged.extend(m);
+                        }
+                    }
+                }
+                _ => out.push((k, v)),
+            }
+        } else {
+            out.push((k, v));
+        }
+    }
+    for (k, v) in merged {
+        let text = k.scalar_text().map(Cow::into_owned);
+        if !out
+            .iter()
+            .any(|(o, _)| o.scalar_text().map(Cow::into_owned) == text)
+        {
+            out.push((k, v));
+        }
+    }
+    out
 }
 
 /// The position of the tab character a parser error about tabs is about: the first tab on the
@@ -886,6 +937,13 @@ mod tests {
         assert_eq!(s.unsafe_tags[0].span.start.line, 1);
         assert_eq!(s.merge_keys.len(), 1);
         assert_eq!(s.merge_keys[0].span.start, Pos::new(6, 3));
+        let e = s.documents[0].root.get("e").expect("e");
+        assert_eq!(e.get("x").map(|n| n.value.clone()), Some(Value::Int(1)));
+        assert!(e.get("<<").is_none());
+        let s = parse("a: &a {x: 1, y: 2}\nb:\n  <<: *a\n  x: 3\n");
+        let b = s.documents[0].root.get("b").expect("b");
+        assert_eq!(b.get("x").map(|n| n.value.clone()), Some(Value::Int(3)));
+        assert_eq!(b.get("y").map(|n| n.value.clone()), Some(Value::Int(2)));
     }
 
     #[test]

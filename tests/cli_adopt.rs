@@ -392,3 +392,42 @@ fn github_annotations_put_errors_first_and_list_the_rest() {
             .all(|l| l.starts_with("::error ") || l.starts_with("::warning "))
     );
 }
+
+#[test]
+fn many_skipped_documents_are_summarised() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(tmp.path().join(".git")).expect("git dir");
+    for i in 0..12 {
+        std::fs::write(
+            tmp.path().join(format!("p{i:02}.yml")),
+            format!("name: pipeline {i}\npriority: {i}\ntransformations: []\n"),
+        )
+        .expect("write");
+    }
+    let out = run(tmp.path(), &["lint"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let notes: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("note: "))
+        .collect();
+    assert_eq!(notes.len(), 11, "{}", out.stderr);
+    assert!(
+        notes[0].starts_with("note: skipped p00.yml:1: "),
+        "{notes:?}"
+    );
+    assert_eq!(
+        notes[10],
+        "note: skipped 2 more non-Sigma documents (listed by --format json)"
+    );
+    assert!(
+        out.stderr.ends_with(
+            "no problems in 12 files (12 documents); 12 documents skipped (not Sigma)\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    // --quiet prints none of it.
+    let quiet = run(tmp.path(), &["lint", "-q"]);
+    assert_eq!(quiet.stderr, "");
+}

@@ -173,7 +173,7 @@ fn stdin_is_linted_as_dash() {
     let out = run_in(&repo(), &["lint", "--no-config", "-"], Some(&text), &[]);
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert!(
-        out.stdout.contains("\n-:17:16: API001[api-presence-only]"),
+        out.stdout.contains("-:17:16: API001[api-presence-only]"),
         "{}",
         out.stdout
     );

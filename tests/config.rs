@@ -211,7 +211,11 @@ level: high
         "{}",
         after.stdout
     );
-    assert!(after.stdout.contains("(acme-api)"), "{}", after.stdout);
+    assert!(
+        after.stdout.contains("(profile acme-api, exact)"),
+        "{}",
+        after.stdout
+    );
 }
 
 #[test]

@@ -460,7 +460,7 @@ fn hostile_repo(dir: &Path) {
 fn lint_text_and_github_output_escape_control_characters() {
     let t = tempfile::tempdir().expect("tmp");
     hostile_repo(t.path());
-    for format in ["text", "github"] {
+    for format in ["text", "concise", "github"] {
         let r = run_in(
             t.path(),
             &["lint", "--no-config", "--format", format, "rules"],
@@ -1012,4 +1012,64 @@ fn config_fifos_loops_and_dangling_links_are_clear_errors() {
     let r = run_in(t.path(), &["lint"]);
     assert_eq!(r.code, Some(2), "{}", r.stderr);
     assert!(r.stderr.contains("dangling symbolic link"), "{}", r.stderr);
+}
+
+#[test]
+fn repeated_analytic_references_count_once() {
+    let t = tempfile::tempdir().expect("tmp");
+    let analytic = serde_json::json!({
+        "type": "x-mitre-analytic",
+        "id": analytic_ref(),
+        "name": "A",
+        "x_mitre_platforms": ["Android"],
+        "x_mitre_log_source_references": [{"name": "android:api", "channel": "x"}],
+        "external_references": [{"source_name": "mitre-attack", "external_id": "AN09001"}],
+    });
+    // 100 strategies (the referrer limit), each listing the analytic 1,000 times (the list
+    // limit): each strategy gets one target, not 1,000 (nor 1,000² name comparisons).
+    let mut objects = vec![analytic];
+    objects.extend((0..100).map(|i| strategy(i, vec![analytic_ref(); 1_000])));
+    let r = strategies_with(t.path(), "repeated.json", &bundle_with(objects));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    let imported: Vec<&Value> = v["strategies"]
+        .as_array()
+        .expect("strategies")
+        .iter()
+        .filter(|s| s["id"].as_str().is_some_and(|id| id.starts_with("DET000")))
+        .collect();
+    assert_eq!(imported.len(), 100);
+    for s in imported {
+        assert_eq!(s["targets"].as_array().expect("targets").len(), 1, "{s}");
+    }
+}
+
+#[test]
+fn a_discovered_config_linked_out_of_the_repository_is_refused() {
+    let t = tempfile::tempdir().expect("tmp");
+    write(t.path(), "elsewhere/secret.toml", "exclude = [\"**\"]\n");
+    let repo = t.path().join("repo");
+    git_repo(&repo);
+    write(&repo, "rules/r.yml", BROKEN);
+    symlink(
+        t.path().join("elsewhere/secret.toml"),
+        repo.join("sigsmith.toml"),
+    )
+    .expect("link");
+    let r = run_in(&repo, &["lint"]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(r.stderr.contains("outside"), "{}", r.stderr);
+    // Named explicitly, it is the user's choice.
+    let r = run_in(&repo, &["lint", "--config", "sigsmith.toml"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    // A link inside the repository is fine.
+    write(&repo, "config/sigsmith.toml", "exclude = [\"**\"]\n");
+    std::fs::remove_file(repo.join("sigsmith.toml")).expect("rm");
+    symlink(
+        repo.join("config/sigsmith.toml"),
+        repo.join("sigsmith.toml"),
+    )
+    .expect("link");
+    let r = run_in(&repo, &["lint"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
 }

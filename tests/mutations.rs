@@ -239,12 +239,40 @@ fn mutants_of(text: &str) -> Vec<Mutant> {
                 None,
                 with(c, format!("{head}condition: 1 of them")),
             );
+            push(
+                "condition",
+                "hyphen in a pattern",
+                true,
+                Some(c),
+                with(c, format!("{head}condition: {cond} or 1 of sel-*")),
+            );
         }
     }
 
     // Modifiers (on existing items).
     for &i in item_lines(&ls).iter().take(3) {
         let l = &ls[i];
+        // A changed key that a sibling already has would make a duplicate-key mutant too.
+        let key_of = |line: &str| {
+            line.trim_start()
+                .split_once(':')
+                .map_or(String::new(), |(k, _)| k.to_owned())
+        };
+        let siblings: Vec<String> = ls
+            .iter()
+            .enumerate()
+            .filter(|(j, o)| *j != i && indent(o) == indent(l))
+            .map(|(_, o)| key_of(o))
+            .collect();
+        let mut push = |class: &'static str,
+                        name: &str,
+                        invalid: bool,
+                        line: Option<usize>,
+                        v: Vec<String>| {
+            if !v.get(i).is_some_and(|c| siblings.contains(&key_of(c))) {
+                push(class, name, invalid, line, v);
+            }
+        };
         let Some((key, value)) = l.split_once(':') else {
             continue;
         };
@@ -392,7 +420,8 @@ fn mutants_of(text: &str) -> Vec<Mutant> {
                 name,
                 invalid,
                 invalid.then_some(i),
-                insert(i, format!("{pad}{item}")),
+                // `Mut` keeps the new field apart from the rule's own fields.
+                insert(i, format!("{pad}Mut{item}")),
             );
         };
         add("cidr ok", false, "DestinationIp|cidr: 10.0.0.0/8");
@@ -438,6 +467,20 @@ fn mutants_of(text: &str) -> Vec<Mutant> {
             "ParentCommandLine|contains|all: [a, b]",
         );
         add("neq ok", false, "User|neq: admin");
+        add("contains on a number", true, "EventID|contains: 4688");
+        add(
+            "contains on a quoted number",
+            false,
+            "EventID|contains: '4688'",
+        );
+        add(
+            "contains on a YAML 1.1 string",
+            false,
+            "Details|contains: 00000429",
+        );
+        add("contains on a boolean", true, "Enabled|contains: true");
+        add("contains after a comparison", true, "Size|lt|contains: 5");
+        add("comparison of a time part", false, "UtcTime|hour|gte: 9");
     }
 
     // Values and attributes.
@@ -647,7 +690,7 @@ fn mutants_of(text: &str) -> Vec<Mutant> {
         v.insert(d + 2, "        EventType: x".to_owned());
         v.insert(d + 3, "    merged:".to_owned());
         v.insert(d + 4, "        <<: *base".to_owned());
-        push("yaml", "merge key", true, Some(d + 4), v);
+        push("yaml", "merge key (applied, a warning)", false, None, v);
     }
     out
 }

@@ -53,21 +53,23 @@ pub fn catalog(
     data: &AttackData,
     table: &LogsourceTable,
 ) -> Result<Catalog, CatalogError> {
-    let mut out = Catalog::default();
+    let mut out = Vec::new();
+    let mut ids = std::collections::HashSet::new();
     for s in data.strategies() {
         let imported = convert(data, table, s);
         let strategy = match builtin.get(&s.id) {
             Some(curated) => merge(curated, &imported, s),
             None => imported,
         };
-        out.insert(strategy)?;
+        ids.insert(strategy.id.to_ascii_lowercase());
+        out.push(strategy);
     }
     for s in builtin.list() {
-        if out.get(&s.id).is_none() {
-            out.insert(s.clone())?;
+        if !ids.contains(&s.id.to_ascii_lowercase()) {
+            out.push(s.clone());
         }
     }
-    Ok(out)
+    Catalog::from_strategies(out)
 }
 
 /// Converts one imported detection strategy.
@@ -101,15 +103,20 @@ pub fn convert(data: &AttackData, table: &LogsourceTable, s: &DetectionStrategy)
     }
 
     let mut targets: Vec<Target> = Vec::new();
+    // Names taken, and the next suffix to try per base name: linear however many targets
+    // share a name.
+    let mut taken: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut next: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for a in &s.analytics {
         for t in analytic_targets(table, s, a, &platforms) {
             let mut t = t;
             let base = t.name.clone();
-            let mut n = 2;
-            while targets.iter().any(|o| o.name == t.name) {
+            let n = next.entry(base.clone()).or_insert(2);
+            while taken.contains(&t.name) {
                 t.name = format!("{base}-{n}");
-                n += 1;
+                *n += 1;
             }
+            taken.insert(t.name.clone());
             targets.push(t);
         }
     }
@@ -1598,9 +1605,8 @@ mod tests {
         for s in catalog.list() {
             for t in &s.targets {
                 let ls = super::super::logsources::SigmaLogsource {
-                    category: t.logsource.category.clone(),
-                    product: t.logsource.product.clone(),
-                    service: t.logsource.service.clone(),
+                    definition: None,
+                    ..t.logsource.clone()
                 };
                 let p = table
                     .profile_for(&ls)

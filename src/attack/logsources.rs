@@ -7,7 +7,6 @@
 //! class; the importer ([`super::convert`]) builds draft targets from it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -21,67 +20,8 @@ pub const BUILTIN_YAML: &str = include_str!("../../data/attack-logsources.yml");
 
 pub use crate::strategy::Family;
 
-/// A Sigma `logsource` (at least one of the three keys).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct SigmaLogsource {
-    /// `category`, e.g. `process_creation`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
-    /// `product`, e.g. `aws`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub product: Option<String>,
-    /// `service`, e.g. `cloudtrail`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service: Option<String>,
-}
-
-impl SigmaLogsource {
-    fn is_empty(&self) -> bool {
-        self.category.is_none() && self.product.is_none() && self.service.is_none()
-    }
-
-    /// How many keys of `self` (a pattern) equal `other`'s, or `None` when a key differs.
-    /// Keys left out of the pattern match anything.
-    pub fn match_score(&self, other: &SigmaLogsource) -> Option<usize> {
-        let mut n = 0;
-        for (want, have) in [
-            (&self.category, &other.category),
-            (&self.product, &other.product),
-            (&self.service, &other.service),
-        ] {
-            if let Some(w) = want {
-                if have.as_deref() != Some(w.as_str()) {
-                    return None;
-                }
-                n += 1;
-            }
-        }
-        Some(n)
-    }
-}
-
-impl fmt::Display for SigmaLogsource {
-    /// `product: aws, service: cloudtrail` (Sigma key order: category, product, service).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts = [
-            ("category", &self.category),
-            ("product", &self.product),
-            ("service", &self.service),
-        ];
-        let mut first = true;
-        for (key, value) in parts {
-            if let Some(v) = value {
-                if !first {
-                    f.write_str(", ")?;
-                }
-                write!(f, "{key}: {v}")?;
-                first = false;
-            }
-        }
-        Ok(())
-    }
-}
+/// A Sigma `logsource`: the vocabulary's one log-source type ([`crate::vocab::LogSource`]).
+pub use crate::vocab::LogSource as SigmaLogsource;
 
 /// A per-channel refinement of an entry.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -228,7 +168,11 @@ pub struct FieldProfile {
     pub api_fields: Vec<String>,
     /// The behaviour selection of a draft, one condition per field.
     pub selection: Vec<SelectionField>,
-    /// Context fields by class.
+    /// The vocabulary profile (`data/vocabulary/`) of an API-audit log source: its `draft`
+    /// context fields are this profile's context, and its API fields must classify as API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vocabulary: Option<String>,
+    /// Context fields by class (for a profile with `vocabulary`, taken from it when empty).
     #[serde(default)]
     pub context: ContextFields,
 }
@@ -433,6 +377,28 @@ impl LogsourceTable {
             if p.selection.is_empty() {
                 return Err(invalid("`selection` needs at least one field".into()));
             }
+            if let Some(v) = &p.vocabulary {
+                let vocab = crate::vocab::Vocabulary::builtin();
+                let Some(vp) = vocab.get(v) else {
+                    return Err(invalid(format!("unknown vocabulary profile `{v}`")));
+                };
+                if let Some(f) = p.api_fields.iter().find(|f| {
+                    // The resource a sign-in is for is the "call" of a sign-in log and
+                    // target context for the linter.
+                    !matches!(
+                        vp.classify(f),
+                        crate::vocab::FieldClass::Api
+                            | crate::vocab::FieldClass::Context(crate::vocab::ContextClass::Target)
+                    )
+                }) {
+                    return Err(invalid(format!(
+                        "api field `{f}` is neither an API nor a target field of vocabulary profile `{v}`"
+                    )));
+                }
+                if p.context.is_empty() {
+                    p.context = vp.draft_context();
+                }
+            }
             for f in &mut p.selection {
                 if !p.api_fields.contains(&f.field) {
                     return Err(invalid(format!(
@@ -626,11 +592,7 @@ mod tests {
     use super::*;
 
     fn ls(product: Option<&str>, service: Option<&str>, category: Option<&str>) -> SigmaLogsource {
-        SigmaLogsource {
-            product: product.map(Into::into),
-            service: service.map(Into::into),
-            category: category.map(Into::into),
-        }
+        SigmaLogsource::new(product, service, category)
     }
 
     #[test]

@@ -23,7 +23,7 @@ mod model;
 mod stix;
 mod tags;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 pub use filter::StrategyFilter;
@@ -798,7 +798,13 @@ fn resolve(loader: Loader) -> AttackData {
             }
         }
         let mut resolved = Vec::with_capacity(s.analytic_refs.len());
-        for r in &s.analytic_refs {
+        // An analytic listed twice is one analytic (and must not multiply the work).
+        let mut seen_refs = HashSet::new();
+        for r in s
+            .analytic_refs
+            .iter()
+            .filter(|r| seen_refs.insert(r.as_str()))
+        {
             let Some(a) = analytics.get(r) else {
                 warnings.push(format!(
                     "{}: strategy {} refers to analytic {r}, which no bundle defines",

@@ -36,7 +36,7 @@ pub fn configured_bundles(cwd: &Path, start: &Path) -> anyhow::Result<Vec<PathBu
     let Some(found) = find_config(&start) else {
         return Ok(Vec::new());
     };
-    let config = Config::load(&found, cwd)?;
+    let config = Config::load_discovered(&found, cwd)?;
     Ok(bundles_of(&config))
 }
 
@@ -151,7 +151,7 @@ impl AttackArgs {
         if !quiet {
             let mut err = anstream::stderr();
             for w in data.warnings() {
-                writeln!(err, "warning: {w}")?;
+                writeln!(err, "warning: {}", crate::output::sanitize::line(w))?;
             }
             if self.include_deprecated && !data.skipped().is_empty() {
                 let kept: Vec<String> = data
@@ -166,7 +166,7 @@ impl AttackArgs {
                     err,
                     "note: --include-deprecated keeps {} revoked or deprecated object(s): {}",
                     kept.len(),
-                    kept.join(", ")
+                    crate::output::sanitize::line(&kept.join(", "))
                 )?;
             }
         }

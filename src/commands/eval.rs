@@ -125,10 +125,15 @@ pub fn run_eval(args: EvalArgs, globals: Globals) -> anyhow::Result<ExitCode> {
     match args.format {
         EvalFormat::Text => write_text(&mut stdout, &set, &out)?,
         EvalFormat::Ndjson => {
-            for v in match_objects(&set, &out) {
-                serde_json::to_writer(&mut stdout, &v)?;
-                writeln!(stdout)?;
-            }
+            let mut result = Ok(());
+            for_each_match_object(&set, &out, |v| {
+                if result.is_ok() {
+                    result = serde_json::to_writer(&mut stdout, &v)
+                        .map_err(anyhow::Error::from)
+                        .and_then(|()| writeln!(stdout).map_err(anyhow::Error::from));
+                }
+            });
+            result?;
         }
         EvalFormat::Json => {
             let doc = json!({
@@ -179,6 +184,12 @@ fn path_text(p: &Path) -> String {
 /// correlation matches.
 pub fn match_objects(set: &RuleSet, out: &RunOutput) -> Vec<Value> {
     let mut v = Vec::with_capacity(out.matches.len() + out.correlations.len());
+    for_each_match_object(set, out, |o| v.push(o));
+    v
+}
+
+/// [`match_objects`] one at a time, so NDJSON output never holds them all.
+pub fn for_each_match_object(set: &RuleSet, out: &RunOutput, mut emit: impl FnMut(Value)) {
     for m in &out.matches {
         let r = &set.rules[m.rule];
         let mut o = json!({
@@ -195,7 +206,7 @@ pub fn match_objects(set: &RuleSet, out: &RunOutput) -> Vec<Value> {
         if m.line > 0 {
             o["event_line"] = json!(m.line);
         }
-        v.push(o);
+        emit(o);
     }
     for (ci, m) in &out.correlations {
         let c = &set.correlations[*ci];
@@ -204,7 +215,7 @@ pub fn match_objects(set: &RuleSet, out: &RunOutput) -> Vec<Value> {
             .iter()
             .map(|(k, x)| (k.clone(), Value::String(x.clone())))
             .collect();
-        v.push(json!({
+        emit(json!({
             "rule": c.id,
             "title": c.title,
             "path": path_text(&c.path),
@@ -220,7 +231,6 @@ pub fn match_objects(set: &RuleSet, out: &RunOutput) -> Vec<Value> {
             "last": ms_text(m.last),
         }));
     }
-    v
 }
 
 fn ms_text(ms: i64) -> String {

@@ -20,7 +20,6 @@ use crate::config::{Config, RuleSelection, find_config};
 use crate::diagnostic::{Finding, Severity, sort_findings};
 use crate::discover::{self, Excludes, normalize};
 use crate::lint::engine::{LintOptions, Skipped, SourceFile, lint_sources};
-use crate::lint::profile::ProfileSet;
 use crate::lint::registry::{self, CheckFn};
 use crate::output::{self, Format, Report, Summary};
 use crate::suppress;
@@ -103,6 +102,39 @@ pub struct LintArgs {
     /// standard error.
     #[arg(long, hide = true)]
     pub parse_only: bool,
+    /// Explain the API checks' view of each rule instead of reporting findings: the log source
+    /// and how the vocabulary recognised it (exact, alias, inferred from fields), the class of
+    /// every field, and each way the condition can fire with its verdict.
+    #[arg(long)]
+    pub explain: bool,
+}
+
+/// `lint --explain`: the explanation of every rule of the given paths, on standard output.
+fn explain(args: &LintArgs, cwd: &Path) -> anyhow::Result<ExitCode> {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let config = load_config(args, &paths, cwd)?;
+    let mut excludes = Excludes::new();
+    excludes.add(&config.root, &config.exclude_globs())?;
+    excludes
+        .add(cwd, &args.exclude)
+        .context("invalid --exclude")?;
+    let discovery = discover::discover_in(cwd, &paths, &excludes, &mut io::stdin().lock())?;
+    let mut profiles = crate::vocab::Vocabulary::builtin();
+    profiles.extend(config.file.profiles.clone());
+    let opts = LintOptions {
+        profiles,
+        attack: None,
+    };
+    let text = crate::lint::explain::explain(&discovery.sources, &opts);
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(ExitCode::SUCCESS),
+    }
 }
 
 /// `--fail-on`: the lowest severity that fails the run.
@@ -170,7 +202,7 @@ fn load_config(args: &LintArgs, paths: &[PathBuf], cwd: &Path) -> anyhow::Result
         _ => cwd.to_path_buf(),
     };
     match find_config(&start) {
-        Some(found) => Ok(Config::load(&shown_path(&found, cwd), cwd)?),
+        Some(found) => Ok(Config::load_discovered(&shown_path(&found, cwd), cwd)?),
         None => Ok(Config::empty(cwd)),
     }
 }
@@ -191,7 +223,7 @@ pub fn lint(args: &LintArgs, cwd: &Path) -> anyhow::Result<(Outcome, Vec<SourceF
         .context("invalid --exclude")?;
 
     let discovery = discover::discover_in(cwd, &paths, &excludes, &mut io::stdin().lock())?;
-    let mut profiles = ProfileSet::builtin();
+    let mut profiles = crate::vocab::Vocabulary::builtin();
     profiles.extend(config.file.profiles.clone());
     let configured = crate::commands::attack::bundles_of(&config);
     let attack = args.attack.load(&configured)?.map(|data| {
@@ -319,9 +351,9 @@ fn write_skipped_notes(skipped: &[Skipped], err: &mut dyn Write) {
         let _ = writeln!(
             err,
             "note: skipped {}:{}: not a Sigma document: {}",
-            s.path.display(),
+            output::sanitize::line(&s.path.display().to_string()),
             s.pos.line,
-            s.reason
+            output::sanitize::line(&s.reason)
         );
     }
     if skipped.len() > SKIPPED_NOTES {
@@ -344,6 +376,9 @@ pub fn run(args: LintArgs, globals: Globals) -> anyhow::Result<ExitCode> {
         );
     }
     let cwd = std::env::current_dir().context("cannot determine the current folder")?;
+    if args.explain {
+        return explain(&args, &cwd);
+    }
     let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
     let progress = spinner(!globals.quiet && !reads_stdin && io::stderr().is_terminal());
     let result = lint(&args, &cwd);
@@ -371,13 +406,25 @@ pub fn run(args: LintArgs, globals: Globals) -> anyhow::Result<ExitCode> {
         Some(path) => {
             let mut buf = Vec::new();
             render(&mut buf, false)?;
-            std::fs::write(path, buf)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            // A failed write (a full disk, EFBIG from a file-size limit) leaves no partial
+            // report behind when the file is new.
+            let existed = path.symlink_metadata().is_ok();
+            if let Err(e) = std::fs::write(path, buf) {
+                if !existed {
+                    let _ = std::fs::remove_file(path);
+                }
+                return Err(e).with_context(|| format!("cannot write {}", path.display()));
+            }
             Ok(())
         }
         None => {
             let stdout = io::stdout();
-            let mut out = anstream::AutoStream::new(stdout.lock(), color_choice(globals.color));
+            // Buffered: standard output is line-buffered, and a report of 80,000 findings is
+            // millions of lines (one write system call each without this).
+            let mut out = io::BufWriter::with_capacity(
+                64 * 1024,
+                anstream::AutoStream::new(stdout.lock(), color_choice(globals.color)),
+            );
             render(&mut out, true).and_then(|()| out.flush())
         }
     };

@@ -202,12 +202,14 @@ pub fn run(args: StrategiesArgs, globals: Globals) -> anyhow::Result<ExitCode> {
         render_unmapped(&loaded.table.unmapped(data), args.format == Format::Json)?
     } else {
         let filter = args.filter.filter();
-        let mut catalog = Catalog::default();
-        for s in loaded.catalog.list() {
-            if filter.matches_strategy(s) {
-                catalog.insert(s.clone()).context("filtering the catalog")?;
-            }
-        }
+        let kept: Vec<_> = loaded
+            .catalog
+            .list()
+            .iter()
+            .filter(|s| filter.matches_strategy(s))
+            .cloned()
+            .collect();
+        let catalog = Catalog::from_strategies(kept).context("filtering the catalog")?;
         render(&catalog, args.format)?
     };
     let text = match args.format {

@@ -167,6 +167,7 @@ impl Rule {
                                 category: ls.category,
                                 product: ls.product,
                                 service: ls.service,
+                                definition: None,
                             },
                             techniques: technique_tags(&d.root),
                             context,

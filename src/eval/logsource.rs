@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::eval::events::lookup_first;
 use crate::eval::rules::EvalRule;
-use crate::lint::profile::{Profile, ProfileSet};
+use crate::vocab::{Profile, Vocabulary};
 
 /// Time fields tried, in order, when the log source names none.
 pub const FALLBACK_TIME_FIELDS: &[&str] = &[
@@ -89,15 +89,17 @@ pub struct Router {
 impl Router {
     /// A router over `rules`; `all_rules` sends every rule every event.
     pub fn new(rules: &[EvalRule], all_rules: bool) -> Router {
-        let profiles = ProfileSet::builtin().profiles().to_vec();
+        let vocabulary = Vocabulary::builtin();
+        let profiles = vocabulary.profiles().to_vec();
         let mut per_profile = vec![Vec::new(); profiles.len()];
         for (ri, r) in rules.iter().enumerate() {
             let mut known = false;
-            for (pi, p) in profiles.iter().enumerate() {
-                if p.score(&r.logsource).is_some() {
-                    per_profile[pi].push(ri);
-                    known = true;
-                }
+            // The rule's log source as the vocabulary recognises it (canonical or alias).
+            if let Some(p) = vocabulary.recognize(&r.logsource, &[]).map(|m| m.profile)
+                && let Some(pi) = profiles.iter().position(|x| x.name == p.name)
+            {
+                per_profile[pi].push(ri);
+                known = true;
             }
             if !known {
                 // A rule of a log source the vocabulary does not describe: it cannot be told
@@ -122,7 +124,6 @@ impl Router {
     /// the best of them, the one with the most of its documented fields present.
     pub fn recognise(&self, event: &Value) -> Recognised {
         let has = |alts: &[String]| alts.iter().any(|f| lookup_first(event, f).is_some());
-        let mut best: Option<(usize, usize)> = None;
         // Profiles whose key and time fields are both present; else those with the key.
         let (mut timed, mut keyed) = (0u64, 0u64);
         for (pi, sig) in self.signatures.iter().enumerate().take(64) {
@@ -130,20 +131,26 @@ impl Router {
                 continue;
             }
             keyed |= 1 << pi;
-            let time = sig.time.as_ref().is_some_and(|t| has(t));
-            if time {
+            if sig.time.as_ref().is_some_and(|t| has(t)) {
                 timed |= 1 << pi;
-            }
-            let score = sig.scored.iter().filter(|alts| has(alts)).count() + 2 * usize::from(time);
-            if best.is_none_or(|(b, _)| score > b) {
-                best = Some((score, pi));
             }
         }
         let mask = if timed != 0 { timed } else { keyed };
-        Recognised {
-            best: best.map(|(_, p)| p),
-            mask,
-        }
+        // The best fit (whose time field correlations read): among several, the one with the
+        // most of its documented fields present.
+        let best = if mask.count_ones() <= 1 {
+            (mask != 0).then(|| mask.trailing_zeros() as usize)
+        } else {
+            let mut best: Option<(usize, usize)> = None;
+            for pi in (0..self.signatures.len().min(64)).filter(|p| mask & (1 << p) != 0) {
+                let score = self.signatures[pi].scored.iter().filter(|a| has(a)).count();
+                if best.is_none_or(|(b, _)| score > b) {
+                    best = Some((score, pi));
+                }
+            }
+            best.map(|(_, p)| p)
+        };
+        Recognised { best, mask }
     }
 
     /// The rules to run on an event (in rule order).

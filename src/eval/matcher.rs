@@ -40,7 +40,7 @@ use serde_json::Value;
 
 use crate::eval::events::lookup;
 use crate::lint::condition::{self, Expr, IdentIndex, Quantifier};
-use crate::lint::detection::{Detection, Item, Selection};
+use crate::lint::detection::{Detection, Item, ModifierKind, Selection};
 use crate::yaml::{Node, Value as YValue};
 
 /// Values for `expand` placeholders (`%name%` → every value).
@@ -403,38 +403,41 @@ impl Mods {
     fn read(item: &Item<'_>) -> Result<Mods, CompileError> {
         let mut m = Mods::default();
         for md in &item.modifiers {
-            match md.name {
-                "contains" => m.contains = true,
-                "startswith" => m.startswith = true,
-                "endswith" => m.endswith = true,
-                "all" => m.all = true,
-                "cased" => m.cased = true,
-                "base64" => m.base64 = true,
-                "base64offset" => m.base64offset = true,
-                "utf16le" | "wide" => m.utf16le = true,
-                "utf16be" => m.utf16be = true,
-                "utf16" => m.utf16 = true,
-                "windash" => m.windash = true,
-                "re" => m.re = true,
-                "i" | "ignorecase" => m.re_i = true,
-                "m" | "multiline" => m.re_m = true,
-                "s" | "dotall" => m.re_s = true,
-                "cidr" => m.cidr = true,
-                "exists" => m.exists = true,
-                "fieldref" => m.fieldref = true,
-                "expand" => m.expand = true,
-                "gt" => m.cmp = Some(Cmp::Gt),
-                "gte" => m.cmp = Some(Cmp::Gte),
-                "lt" => m.cmp = Some(Cmp::Lt),
-                "lte" => m.cmp = Some(Cmp::Lte),
-                "neq" => m.neq = true,
-                "minute" => m.time = Some(TimePart::Minute),
-                "hour" => m.time = Some(TimePart::Hour),
-                "day" => m.time = Some(TimePart::Day),
-                "week" => m.time = Some(TimePart::Week),
-                "month" => m.time = Some(TimePart::Month),
-                "year" => m.time = Some(TimePart::Year),
-                other => return cerr(format!("unknown modifier `{other}`")),
+            use ModifierKind as K;
+            let Some(kind) = md.kind else {
+                return cerr(format!("unknown modifier `{}`", md.name));
+            };
+            match kind {
+                K::Contains => m.contains = true,
+                K::StartsWith => m.startswith = true,
+                K::EndsWith => m.endswith = true,
+                K::All => m.all = true,
+                K::Cased => m.cased = true,
+                K::Base64 => m.base64 = true,
+                K::Base64Offset => m.base64offset = true,
+                K::Utf16Le => m.utf16le = true,
+                K::Utf16Be => m.utf16be = true,
+                K::Utf16 => m.utf16 = true,
+                K::Windash => m.windash = true,
+                K::Re => m.re = true,
+                K::ReIgnoreCase => m.re_i = true,
+                K::ReMultiline => m.re_m = true,
+                K::ReDotAll => m.re_s = true,
+                K::Cidr => m.cidr = true,
+                K::Exists => m.exists = true,
+                K::FieldRef => m.fieldref = true,
+                K::Expand => m.expand = true,
+                K::Gt => m.cmp = Some(Cmp::Gt),
+                K::Gte => m.cmp = Some(Cmp::Gte),
+                K::Lt => m.cmp = Some(Cmp::Lt),
+                K::Lte => m.cmp = Some(Cmp::Lte),
+                K::Neq => m.neq = true,
+                K::Minute => m.time = Some(TimePart::Minute),
+                K::Hour => m.time = Some(TimePart::Hour),
+                K::Day => m.time = Some(TimePart::Day),
+                K::Week => m.time = Some(TimePart::Week),
+                K::Month => m.time = Some(TimePart::Month),
+                K::Year => m.time = Some(TimePart::Year),
             }
         }
         let ops = [
@@ -863,8 +866,19 @@ impl CItem {
         let Some(field) = &self.field else {
             return self.matches_keyword(event);
         };
-        let mut found = Vec::new();
-        lookup(event, field, &mut found);
+        // Most fields are top-level keys: no allocation for those.
+        let direct;
+        let mut collected = Vec::new();
+        let found: &[&Value] = match event {
+            Value::Object(m) if m.contains_key(field.as_str()) => {
+                direct = [&m[field.as_str()]];
+                &direct
+            }
+            _ => {
+                lookup(event, field, &mut collected);
+                &collected
+            }
+        };
         match &self.kind {
             ItemKind::Exists(want) => found.iter().any(|v| !v.is_null()) == *want,
             ItemKind::Values { matchers, all } => {
@@ -872,7 +886,7 @@ impl CItem {
                     if found.is_empty() {
                         matches!(m, M::Null)
                     } else {
-                        m.matches_any(&found, event)
+                        m.matches_any(found, event)
                     }
                 };
                 if *all {
@@ -936,6 +950,11 @@ fn any_string(v: &Value, f: &dyn Fn(&str) -> bool, depth: usize) -> bool {
         Value::Object(o) => o.values().any(|x| any_string(x, f, depth + 1)),
         _ => false,
     }
+}
+
+/// `h` (ASCII, any case) equals `p` (already lowercased).
+fn ascii_ci_eq(h: &[u8], p: &[u8]) -> bool {
+    h.len() == p.len() && h.iter().zip(p).all(|(a, b)| a.to_ascii_lowercase() == *b)
 }
 
 fn lower(s: &str) -> Cow<'_, str> {
@@ -1027,6 +1046,23 @@ impl M {
     fn matches_str(&self, s: &str) -> bool {
         match self {
             M::Str { pat, cased } => {
+                if !*cased && s.is_ascii() {
+                    // Patterns are lowercased already; an ASCII value folds byte by byte.
+                    let h = s.as_bytes();
+                    return match pat {
+                        Pat::Exact(p) => ascii_ci_eq(h, p.as_bytes()),
+                        Pat::Prefix(p) => {
+                            h.len() >= p.len() && ascii_ci_eq(&h[..p.len()], p.as_bytes())
+                        }
+                        Pat::Suffix(p) => {
+                            h.len() >= p.len() && ascii_ci_eq(&h[h.len() - p.len()..], p.as_bytes())
+                        }
+                        Pat::Contains(p) => {
+                            p.is_empty() || h.windows(p.len()).any(|w| ascii_ci_eq(w, p.as_bytes()))
+                        }
+                        Pat::Glob(r) => r.is_match(s),
+                    };
+                }
                 let s = if *cased || matches!(pat, Pat::Glob(_)) {
                     Cow::Borrowed(s)
                 } else {

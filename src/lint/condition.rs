@@ -354,10 +354,10 @@ impl Parser {
                     }
                     if let Some(bad) = pat
                         .chars()
-                        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '*')))
+                        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '*')))
                     {
                         return self.err(format!(
-                            "`{pat}` is not an identifier pattern: `{bad}` is not allowed (letters, digits, `_`, `-` and `*`)"
+                            "`{pat}` is not an identifier pattern: `{bad}` is not allowed (letters, digits, `_` and `*`; name the identifiers without `-` or list them)"
                         ));
                     }
                     self.pos += 1;
@@ -753,7 +753,8 @@ mod tests {
         assert!(parse("a.b").is_err());
         assert!(parse("sel*").is_err());
         assert!(parse("1 of sel.*").is_err());
-        assert!(parse("1 of sel-a*").is_ok());
+        assert!(parse("1 of sel-a*").is_err());
+        assert!(parse("sel-a and not sel_b").is_ok());
     }
 
     #[test]

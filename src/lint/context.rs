@@ -9,8 +9,8 @@ use crate::lint::condition::{self, Condition, ConditionError};
 use crate::lint::detection::Detection;
 use crate::lint::document::{DocKind, ParsedFile, SigmaDocument, scalar_offset_pos};
 use crate::lint::engine::LintOptions;
-use crate::lint::profile::Profile;
 use crate::lint::rule::RuleMeta;
+use crate::vocab::{How, Profile};
 use crate::yaml::{Node, Pos, Span};
 
 /// Builds a finding with the check's default severity at a point (no end). Prefer
@@ -116,8 +116,11 @@ pub struct DocCtx<'a> {
     pub detection: Option<Detection<'a>>,
     /// Every condition string with its parse.
     pub conditions: Vec<CondEntry<'a>>,
-    /// The field profile of the rule's log source, when it is an API-audit log source.
+    /// The vocabulary of the rule's log source, when it is a recognised API-audit or verdict
+    /// log source.
     pub profile: Option<&'a Profile>,
+    /// How the log source was recognised.
+    pub recognized: Option<How>,
     /// The lint options.
     pub opts: &'a LintOptions,
 }
@@ -151,10 +154,23 @@ impl<'a> DocCtx<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        let profile = match doc.kind {
-            DocKind::Rule => opts.profiles.for_logsource(&doc.logsource()),
+        let recognition = match (doc.kind, &detection) {
+            (DocKind::Rule, Some(det)) => {
+                let mut fields: Vec<&str> = det
+                    .selections
+                    .iter()
+                    .flat_map(|s| s.items())
+                    .filter_map(|i| i.field)
+                    .collect();
+                fields.sort_unstable();
+                fields.dedup();
+                opts.profiles.recognize(&doc.logsource(), &fields)
+            }
+            (DocKind::Rule, None) => opts.profiles.recognize(&doc.logsource(), &[]),
             _ => None,
         };
+        let profile = recognition.map(|r| r.profile);
+        let recognized = recognition.map(|r| r.how);
         DocCtx {
             path,
             text,
@@ -163,6 +179,7 @@ impl<'a> DocCtx<'a> {
             detection,
             conditions,
             profile,
+            recognized,
             opts,
         }
     }
@@ -266,8 +283,10 @@ pub struct DocSummary {
     pub name: Option<(String, Pos)>,
     /// `title` and its position.
     pub title: Option<(String, Pos)>,
-    /// Name of the field profile of its log source.
+    /// Name of the vocabulary profile of its log source.
     pub profile: Option<String>,
+    /// For correlation rules: `generate: true` (the referenced rules also alert on their own).
+    pub generate: bool,
     /// For correlation rules and filters: the rule references (`rules:`), with positions.
     pub references: Vec<(String, Pos)>,
     /// Position of the `correlation`/`filter` key.
@@ -344,6 +363,14 @@ impl DocSummary {
             name: attr("name"),
             title: attr("title"),
             profile: cx.profile.map(|p| p.name.clone()),
+            generate: block
+                .and_then(|b| b.get("generate"))
+                .or_else(|| {
+                    (doc.kind == DocKind::Correlation)
+                        .then(|| doc.root.get("generate"))
+                        .flatten()
+                })
+                .is_some_and(|g| matches!(g.value, crate::yaml::Value::Bool(true))),
             references: str_list(block.and_then(|b| b.get("rules"))),
             block_pos: doc.key_pos(block_key),
             group_by: str_list(block.and_then(|b| b.get("group-by"))),

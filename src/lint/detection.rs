@@ -498,6 +498,7 @@ enum Typed {
     Bool,
     Null,
     Regex,
+    FieldRef,
     Other,
 }
 
@@ -522,7 +523,8 @@ impl Typed {
             Typed::Bool => "a boolean",
             Typed::Null => "null",
             Typed::Regex => "a regular expression",
-            Typed::Other => "a transformed value",
+            Typed::FieldRef => "a field reference",
+            Typed::Other => "a transformed value (a comparison, network or existence test)",
         }
     }
 }
@@ -549,6 +551,32 @@ fn is_yaml11_bool(s: &str) -> bool {
         s,
         "yes" | "Yes" | "YES" | "no" | "No" | "NO" | "on" | "On" | "ON" | "off" | "Off" | "OFF"
     )
+}
+
+/// Whether a plain integer scalar is written with a leading zero and a digit 8 or 9
+/// (`00000429`): YAML 1.2 reads it as a number, YAML 1.1 (PyYAML, so pySigma) as a string.
+fn is_yaml11_string_number(node: &Node, source: &str) -> bool {
+    if node.style != crate::yaml::Style::Plain || node.span.start.line != node.span.end.line {
+        return false;
+    }
+    let Some(line) = usize::try_from(node.span.start.line)
+        .ok()
+        .and_then(|l| source.split('\n').nth(l.saturating_sub(1)))
+    else {
+        return false;
+    };
+    let from = usize::try_from(node.span.start.col.saturating_sub(1)).unwrap_or(0);
+    let to = usize::try_from(node.span.end.col.saturating_sub(1)).unwrap_or(0);
+    let raw: String = line
+        .chars()
+        .skip(from)
+        .take(to.saturating_sub(from))
+        .collect();
+    let digits = raw.trim().trim_start_matches(['-', '+']);
+    digits.len() > 1
+        && digits.starts_with('0')
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && digits.bytes().any(|b| b == b'8' || b == b'9')
 }
 
 /// Whether `s` holds a `%placeholder%` (a run of word characters between two `%`).
@@ -610,7 +638,10 @@ pub fn regex_error(pattern: &str) -> Option<(Option<usize>, String)> {
 /// expression), and each modifier must accept what it is given; then the combinations the
 /// specification and pySigma's validators refuse. Items with an unknown modifier are left to
 /// the unknown-modifier check.
-pub fn modifier_problems<'a>(item: &Item<'a>) -> Vec<ModifierProblem<'a>> {
+///
+/// `source` is the file's text, when known: it tells numbers that YAML 1.1 (pySigma's YAML)
+/// reads as strings (`00000429`) from real numbers.
+pub fn modifier_problems<'a>(item: &Item<'a>, source: Option<&str>) -> Vec<ModifierProblem<'a>> {
     use ModifierKind as K;
     let mut out = Vec::new();
     let Some(key) = item.key else { return out };
@@ -755,6 +786,11 @@ pub fn modifier_problems<'a>(item: &Item<'a>) -> Vec<ModifierProblem<'a>> {
         let Some(mut ty) = Typed::of(value) else {
             continue;
         };
+        // PyYAML (YAML 1.1, which pySigma reads rules with) resolves `00000429` as a string
+        // where YAML 1.2 sees the integer 429: take such a number as the string it is there.
+        if ty == Typed::Num && source.is_some_and(|src| is_yaml11_string_number(value, src)) {
+            ty = Typed::Str;
+        }
         let text = value.as_str().unwrap_or_default();
         let mut number_text: Option<String> = None;
         // Whether an earlier `contains`/`startswith`/`endswith` added wildcards.
@@ -766,10 +802,8 @@ pub fn modifier_problems<'a>(item: &Item<'a>) -> Vec<ModifierProblem<'a>> {
             }
             let want: &[Typed] = match k {
                 K::Contains | K::StartsWith | K::EndsWith | K::Expand => {
-                    &[Typed::Str, Typed::Num, Typed::Regex, Typed::Other]
+                    &[Typed::Str, Typed::Regex, Typed::FieldRef]
                 }
-                // A plain number is taken as its text: PyYAML (YAML 1.1, which pySigma reads
-                // rules with) resolves `00000429` as a string where YAML 1.2 sees 429.
                 K::Base64
                 | K::Base64Offset
                 | K::Utf16Le
@@ -777,9 +811,10 @@ pub fn modifier_problems<'a>(item: &Item<'a>) -> Vec<ModifierProblem<'a>> {
                 | K::Utf16
                 | K::Windash
                 | K::Cased
-                | K::Re
                 | K::Cidr
-                | K::FieldRef => &[Typed::Str, Typed::Num],
+                | K::FieldRef => &[Typed::Str],
+                // pySigma takes the value of `re` as text, whatever YAML made of it.
+                K::Re => &[Typed::Str, Typed::Num, Typed::Bool],
                 K::ReIgnoreCase | K::ReMultiline | K::ReDotAll => &[Typed::Regex],
                 K::Gt
                 | K::Gte
@@ -798,6 +833,7 @@ pub fn modifier_problems<'a>(item: &Item<'a>) -> Vec<ModifierProblem<'a>> {
                     Typed::Bool,
                     Typed::Null,
                     Typed::Regex,
+                    Typed::FieldRef,
                     Typed::Other,
                 ],
             };
@@ -835,15 +871,6 @@ pub fn modifier_problems<'a>(item: &Item<'a>) -> Vec<ModifierProblem<'a>> {
                     .as_str(),
                 _ => text,
             };
-            if ty == Typed::Num
-                && !want.contains(&Typed::Bool)
-                && !k.is_comparison()
-                && k.time_range().is_none()
-                && k != K::Neq
-                && k != K::All
-            {
-                ty = Typed::Str;
-            }
             let mut problem = |range: Option<Range<usize>>, message: String| {
                 out.push(ModifierProblem {
                     node: value,
@@ -890,17 +917,20 @@ pub fn modifier_problems<'a>(item: &Item<'a>) -> Vec<ModifierProblem<'a>> {
                 }
                 _ if k.time_range().is_some() => {
                     let (lo, hi) = k.time_range().unwrap_or((0, 0));
+                    #[allow(clippy::cast_precision_loss)]
                     let n = match value.value {
-                        Value::Int(n) => Some(n),
+                        Value::Int(n) => Some(n as f64),
+                        Value::Float(f) => Some(f),
                         _ => None,
                     };
+                    #[allow(clippy::cast_precision_loss)]
                     match n {
-                        Some(n) if (lo..=hi).contains(&n) => {}
+                        Some(n) if n >= lo as f64 && n <= hi as f64 => {}
                         _ => {
                             problem(
                                 None,
                                 format!(
-                                    "`{}` takes a whole number from {lo} to {hi}, found `{}`",
+                                    "`{}` takes a number from {lo} to {hi}, found `{}`",
                                     m.name,
                                     value.scalar_text().unwrap_or_default()
                                 ),
@@ -908,9 +938,11 @@ pub fn modifier_problems<'a>(item: &Item<'a>) -> Vec<ModifierProblem<'a>> {
                             break;
                         }
                     }
-                    ty = Typed::Other;
+                    // A time part is a number: it can be compared (`hour|gte: 9`).
+                    ty = Typed::Num;
                 }
-                K::Gt | K::Gte | K::Lt | K::Lte | K::Exists | K::FieldRef => ty = Typed::Other,
+                K::FieldRef => ty = Typed::FieldRef,
+                K::Gt | K::Gte | K::Lt | K::Lte | K::Exists => ty = Typed::Other,
                 K::Contains | K::StartsWith | K::EndsWith => wild = true,
                 _ => {}
             }

@@ -183,16 +183,7 @@ pub fn foreign_reason(root: &Node, path: &Path) -> Option<String> {
     hidden.then(|| "no Sigma kind key, in a hidden folder or file".to_owned())
 }
 
-/// The three logsource keys a profile matches on (lowercased).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LogSource {
-    /// `logsource.product`.
-    pub product: Option<String>,
-    /// `logsource.service`.
-    pub service: Option<String>,
-    /// `logsource.category`.
-    pub category: Option<String>,
-}
+pub use crate::vocab::LogSource;
 
 /// One classified YAML document of a file.
 #[derive(Debug, Clone)]
@@ -258,6 +249,7 @@ impl SigmaDocument {
             product: get("product"),
             service: get("service"),
             category: get("category"),
+            definition: None,
         }
     }
 

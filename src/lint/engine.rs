@@ -13,9 +13,9 @@ use rayon::prelude::*;
 use crate::diagnostic::{Finding, sort_findings};
 use crate::lint::context::{DocCtx, DocSummary, FileCtx, RepoCtx};
 use crate::lint::document::{DocKind, foreign_reason, parse_file_at};
-use crate::lint::profile::ProfileSet;
 use crate::lint::registry::{self, CheckFn};
 use crate::lint::rules::api_presence_only;
+use crate::vocab::Vocabulary;
 use crate::yaml::Pos;
 
 /// One input file, already read (read errors are the caller's to report).
@@ -55,8 +55,8 @@ pub trait AttackIndex: Send + Sync + fmt::Debug {
 /// Options of a lint run.
 #[derive(Debug, Clone)]
 pub struct LintOptions {
-    /// Field profiles of API-audit log sources.
-    pub profiles: ProfileSet,
+    /// The vocabulary of log sources and fields (built-in plus configured profiles).
+    pub profiles: Vocabulary,
     /// ATT&CK data for SIG010 existence checks, when loaded.
     pub attack: Option<Arc<dyn AttackIndex>>,
 }
@@ -64,7 +64,7 @@ pub struct LintOptions {
 impl Default for LintOptions {
     fn default() -> Self {
         LintOptions {
-            profiles: ProfileSet::builtin(),
+            profiles: Vocabulary::builtin(),
             attack: None,
         }
     }

@@ -8,7 +8,7 @@ pub mod context;
 pub mod detection;
 pub mod document;
 pub mod engine;
-pub mod profile;
+pub mod explain;
 pub mod registry;
 pub mod rule;
 pub mod rules;

@@ -9,6 +9,7 @@ use crate::lint::rule::RuleMeta;
 use crate::lint::rules::{
     api_presence_only::{self, ApiPresenceOnly},
     condition_syntax::{self, ConditionSyntax},
+    contradictory_condition::{self, ContradictoryCondition},
     correlation_without_context::{self, CorrelationWithoutContext},
     dangling_correlation::{self, DanglingCorrelation},
     dangling_filter::{self, DanglingFilter},
@@ -30,6 +31,7 @@ use crate::lint::rules::{
     schema_violation::{self, SchemaViolation},
     undefined_identifier::{self, UndefinedIdentifier},
     unknown_document::{self, UnknownDocument},
+    unknown_field::{self, UnknownField},
     unknown_modifier::{self, UnknownModifier},
     unreadable_file::UnreadableFile,
     unresolved_placeholder::{self, UnresolvedPlaceholder},
@@ -97,6 +99,14 @@ static CHECKS: &[Check] = &[
     Check {
         meta: CorrelationWithoutContext::META,
         runs: &[CheckFn::Repository(correlation_without_context::check)],
+    },
+    Check {
+        meta: UnknownField::META,
+        runs: &[CheckFn::Document(unknown_field::check)],
+    },
+    Check {
+        meta: ContradictoryCondition::META,
+        runs: &[CheckFn::Document(contradictory_condition::check)],
     },
     Check {
         meta: UnusedSuppression::META,

@@ -251,6 +251,20 @@ impl Catalog {
     }
 
     /// Adds a strategy; an id already present is an error.
+    /// A catalog of `strategies` in one step: O(n log n), where n calls of [`Catalog::insert`]
+    /// cost O(n²) (an ATT&CK import has thousands of strategies).
+    pub fn from_strategies(mut strategies: Vec<Strategy>) -> Result<Self, CatalogError> {
+        strategies.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut seen = std::collections::HashSet::with_capacity(strategies.len());
+        for s in &strategies {
+            if !seen.insert(s.id.to_ascii_lowercase()) {
+                return Err(CatalogError::Duplicate { id: s.id.clone() });
+            }
+        }
+        Ok(Catalog { strategies })
+    }
+
+    /// Adds one strategy (O(n): use [`Catalog::from_strategies`] for many).
     pub fn insert(&mut self, strategy: Strategy) -> Result<(), CatalogError> {
         if self.get(&strategy.id).is_some() {
             return Err(CatalogError::Duplicate { id: strategy.id });

@@ -176,37 +176,8 @@ pub struct Prompt {
     pub question: String,
 }
 
-/// A Sigma log source.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LogSource {
-    /// `category`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
-    /// `product`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub product: Option<String>,
-    /// `service`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service: Option<String>,
-    /// `definition`: how to collect the log (documents custom log sources).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub definition: Option<String>,
-}
-
-impl fmt::Display for LogSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = [
-            ("category", &self.category),
-            ("product", &self.product),
-            ("service", &self.service),
-        ]
-        .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
-        .collect();
-        f.write_str(&parts.join(", "))
-    }
-}
+/// A Sigma log source: the one type of the vocabulary ([`crate::vocab`]).
+pub use crate::vocab::LogSource;
 
 /// A Sigma value modifier applied to a field (`contains`, `startswith`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -293,91 +264,9 @@ pub struct ContextConstraint {
     pub any_of: Vec<Selection>,
 }
 
-/// The fixed vocabulary of context classes, in contract order: one definition shared with the
-/// linter's field profiles, so drafts and lint checks can never disagree on it.
-pub use crate::lint::profile::ContextClass;
-
-/// The context fields an analyst needs, grouped by class. A class may be empty when the log
-/// does not carry it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContextFields {
-    /// Caller identity fields.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub identity: Vec<String>,
-    /// Source system / network fields.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub source: Vec<String>,
-    /// Client software fields.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub client: Vec<String>,
-    /// Target resource fields.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub target: Vec<String>,
-    /// Session / authentication fields.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub session: Vec<String>,
-    /// Outcome fields.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub outcome: Vec<String>,
-    /// Time fields.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub time: Vec<String>,
-}
-
-impl ContextFields {
-    /// The fields of one class.
-    pub fn class(&self, class: ContextClass) -> &[String] {
-        match class {
-            ContextClass::Identity => &self.identity,
-            ContextClass::Source => &self.source,
-            ContextClass::Client => &self.client,
-            ContextClass::Target => &self.target,
-            ContextClass::Session => &self.session,
-            ContextClass::Outcome => &self.outcome,
-            ContextClass::Time => &self.time,
-        }
-    }
-
-    /// Mutable access to the fields of one class (for importers).
-    pub fn class_mut(&mut self, class: ContextClass) -> &mut Vec<String> {
-        match class {
-            ContextClass::Identity => &mut self.identity,
-            ContextClass::Source => &mut self.source,
-            ContextClass::Client => &mut self.client,
-            ContextClass::Target => &mut self.target,
-            ContextClass::Session => &mut self.session,
-            ContextClass::Outcome => &mut self.outcome,
-            ContextClass::Time => &mut self.time,
-        }
-    }
-
-    /// The non-empty classes with their fields, in contract order.
-    pub fn classes(&self) -> impl Iterator<Item = (ContextClass, &[String])> {
-        ContextClass::ALL
-            .into_iter()
-            .map(|c| (c, self.class(c)))
-            .filter(|(_, f)| !f.is_empty())
-    }
-
-    /// Every field, in class order, without repeats (the rule's `fields:` list).
-    pub fn all_fields(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for (_, fields) in self.classes() {
-            for f in fields {
-                if !out.contains(f) {
-                    out.push(f.clone());
-                }
-            }
-        }
-        out
-    }
-
-    /// Whether `field` is listed in any class.
-    pub fn contains(&self, field: &str) -> bool {
-        self.classes().any(|(_, fs)| fs.iter().any(|f| f == field))
-    }
-}
+/// The context classes and the fields-by-class type of the vocabulary ([`crate::vocab`]):
+/// one definition shared with the linter, so drafts and lint checks can never disagree on it.
+pub use crate::vocab::{ContextClass, ContextFields};
 
 /// The placeholder token for a baseline (`<<baseline:NAME>>`, see the contract).
 pub fn baseline_placeholder(name: &str) -> String {

@@ -36,6 +36,10 @@ fn strings_wildcards_escapes_case() {
     let d = "sel:\n  a|cased: Foo\ncondition: sel\n";
     assert!(hits(d, json!({"a": "Foo"})));
     assert!(!hits(d, json!({"a": "foo"})));
+    let d = "sel:\n  a: 'ÄBc'\n  b|contains: 'ÖL'\n  c|startswith: KEY\ncondition: sel\n";
+    assert!(hits(d, json!({"a": "äbC", "b": "xxöl", "c": "keyboard"})));
+    assert!(!hits(d, json!({"a": "abc", "b": "xxöl", "c": "keyboard"})));
+    assert!(!hits(d, json!({"a": "äbC", "b": "ol", "c": "keyboard"})));
     let d = "sel:\n  a: ''\ncondition: sel\n";
     assert!(hits(d, json!({"a": ""})));
     assert!(!hits(d, json!({"b": ""})));

@@ -4,7 +4,7 @@ use crate::declare_rule;
 use crate::diagnostic::{Finding, Severity};
 use crate::lint::context::RepoCtx;
 use crate::lint::document::DocKind;
-use crate::lint::profile::{ContextClass, FieldClass};
+use crate::vocab::{ContextClass, FieldClass};
 
 declare_rule! {
     /// ## What it does
@@ -49,6 +49,7 @@ pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
                     .profile
                     .as_deref()
                     .and_then(|p| cx.opts.profiles.get(p))
+                    .filter(|p| p.is_api_audit())
                 {
                     api_rules.push((target, p));
                 }
@@ -77,7 +78,7 @@ pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
         }
         let examples: Vec<&str> = [ContextClass::Identity, ContextClass::Source]
             .iter()
-            .filter_map(|c| first_profile.context.of(*c).first().map(String::as_str))
+            .filter_map(|c| first_profile.context.class(*c).first().map(String::as_str))
             .collect();
         let (pos, message) = if corr.group_by.is_empty() {
             (

@@ -37,9 +37,12 @@ declare_rule! {
 
 pub(crate) fn check(cx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     for d in &cx.parsed.duplicate_keys {
-        let mut f = cx.finding(
+        let mut f = cx.finding_span(
             &DuplicateKey::META,
-            d.again,
+            crate::yaml::Span {
+                start: d.again,
+                end: d.again_end,
+            },
             format!("duplicate key `{}`", d.key),
         );
         if let Some(doc) = cx.parsed.documents.iter().find(|x| x.index == d.doc_index) {

@@ -154,15 +154,15 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
             text.to_owned()
         } else {
             // `ATTACK.t1078`: report the namespace case, then check the rest.
-            out.push(cx.finding(
+            out.push(cx.finding_at(
                 &InvalidAttackTag::META,
-                tag.pos(),
+                tag,
                 format!("ATT&CK tags are lowercase: `{lower}`"),
             ));
             continue;
         };
         if let Some(msg) = problem(&candidate, cx) {
-            out.push(cx.finding(&InvalidAttackTag::META, tag.pos(), msg));
+            out.push(cx.finding_at(&InvalidAttackTag::META, tag, msg));
         }
     }
 }

@@ -59,10 +59,10 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
         };
         let text = node.scalar_text().unwrap_or_default();
         match node.as_str().and_then(parse_date) {
-            Some(d) => dates[slot] = Some((d, node.pos())),
-            None => out.push(cx.finding(
+            Some(d) => dates[slot] = Some((d, node)),
+            None => out.push(cx.finding_at(
                 &InvalidDate::META,
-                node.pos(),
+                node,
                 format!("`{key}` is not a YYYY-MM-DD date: `{text}`"),
             )),
         }
@@ -70,7 +70,7 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
     if let [Some((date, _)), Some((modified, pos))] = dates
         && modified < date
     {
-        let mut f = cx.finding(
+        let mut f = cx.finding_at(
             &InvalidDate::META,
             pos,
             format!("`modified` ({modified}) is before `date` ({date})"),

@@ -55,7 +55,7 @@ declare_rule! {
 pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
     let Some(det) = &cx.detection else { return };
     for item in det.selections.iter().flat_map(|s| s.items()) {
-        for p in modifier_problems(item) {
+        for p in modifier_problems(item, Some(cx.text)) {
             let span = match (&p.range, p.node.as_str()) {
                 (Some(r), Some(text)) => cx.sub_span(p.node, text, r.clone()),
                 _ => node_span(p.node),

@@ -1,4 +1,5 @@
-//! API002: an API-audit rule's `fields` (or draft context block) lacks a required context class.
+//! API002: an API-audit rule that declares what its alert shows (`fields`, a draft's
+//! `sigsmith.context`) but names no field of a required context class anywhere.
 
 use std::collections::BTreeSet;
 
@@ -6,22 +7,27 @@ use crate::declare_rule;
 use crate::diagnostic::{Finding, Severity};
 use crate::lint::context::DocCtx;
 use crate::lint::document::DocKind;
-use crate::lint::profile::{ContextClass, FieldClass};
+use crate::vocab::{ContextClass, FieldClass};
 use crate::yaml::Node;
 
 declare_rule! {
     /// ## What it does
-    /// For a rule on an API-audit log source, checks that the standard `fields` list (or the
-    /// `sigsmith.context` block of a draft) names at least one field of each context class the
-    /// log source's profile requires — by default caller **identity** and **source** (for
-    /// example `userIdentity.arn` and `sourceIPAddress` in CloudTrail). Fields are classified
-    /// with the log source's field profile; a class in `sigsmith.context` counts when it lists
-    /// at least one field.
+    /// For a rule on an API-audit log source that declares the context its alert carries (the
+    /// `fields` list, or the `sigsmith.context` block of a draft), checks that the rule names
+    /// at least one field of each context class the log source's vocabulary requires (by
+    /// default caller **identity** and **source**, for example `userIdentity.arn` and
+    /// `sourceIPAddress` in CloudTrail) in any of the places it names fields: `fields`,
+    /// `sigsmith.context`, or its detection (a selection or baseline filter on
+    /// `userIdentity.arn` names identity). Fields are classified with the vocabulary; a class
+    /// in `sigsmith.context` counts when it lists at least one field.
+    ///
+    /// A rule that declares nothing (no `fields`, which Sigma deprecated, and no
+    /// `sigsmith.context`) is not judged: the SIEM shows the whole event.
     ///
     /// ## Why is this bad?
-    /// `fields` tells the analyst (and the SIEM query) what to show with an alert. An alert on
-    /// an API call without who made it and from where cannot be triaged without a second
-    /// search, and the rule's author has probably not thought about the caller at all.
+    /// A rule that lists what the analyst should see but leaves out who made the call and from
+    /// where cannot be triaged without a second search; its author has probably not thought
+    /// about the caller at all.
     ///
     /// ## Example
     /// ```yaml
@@ -42,7 +48,7 @@ declare_rule! {
         code: "API002",
         name: "missing-context-fields",
         severity: Severity::Warning,
-        summary: "`fields` lacks a required context class (identity, source) for the log source",
+        summary: "rule declares its alert's fields but names no identity or source field of the log source",
     }
 }
 
@@ -50,21 +56,34 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
     if cx.doc.kind != DocKind::Rule {
         return;
     }
-    let Some(profile) = cx.profile else { return };
+    let Some(profile) = cx.profile.filter(|p| p.is_api_audit()) else {
+        return;
+    };
+    let fields = cx.doc.root.entry("fields");
+    let block = cx.doc.root.get("sigsmith").and_then(|s| s.entry("context"));
+    if fields.is_none() && block.is_none() {
+        return;
+    }
     let required = profile.required_classes();
     if required.is_empty() {
         return;
     }
     let mut covered: BTreeSet<ContextClass> = BTreeSet::new();
-    let fields = cx.doc.root.entry("fields");
-    if let Some(items) = fields.and_then(|(_, v)| v.as_seq()) {
-        for f in items.iter().filter_map(Node::as_str) {
-            if let FieldClass::Context(c) = profile.classify(f) {
-                covered.insert(c);
-            }
+    let mut cover = |f: &str| {
+        if let FieldClass::Context(c) = profile.classify(f) {
+            covered.insert(c);
         }
+    };
+    if let Some(items) = fields.and_then(|(_, v)| v.as_seq()) {
+        items.iter().filter_map(Node::as_str).for_each(&mut cover);
     }
-    let block = cx.doc.root.get("sigsmith").and_then(|s| s.entry("context"));
+    if let Some(det) = &cx.detection {
+        det.selections
+            .iter()
+            .flat_map(|s| s.items())
+            .filter_map(|i| i.field)
+            .for_each(&mut cover);
+    }
     if let Some(entries) = block.and_then(|(_, v)| v.as_map()) {
         for (k, v) in entries {
             let non_empty = v.as_seq().is_some_and(|s| !s.is_empty()) || v.as_str().is_some();
@@ -81,20 +100,27 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
         return;
     }
     let names: Vec<&str> = missing.iter().map(|c| c.as_str()).collect();
+    let draft = profile.draft_context();
     let examples: Vec<&str> = missing
         .iter()
-        .filter_map(|c| profile.context.of(*c).first().map(String::as_str))
+        .filter_map(|c| {
+            draft
+                .class(*c)
+                .first()
+                .or_else(|| profile.context.class(*c).first())
+                .map(String::as_str)
+        })
         .collect();
-    let (pos, what) = match (fields, block) {
-        (Some((k, _)), _) => (k.pos(), "`fields` names"),
-        (None, Some((k, _))) => (k.pos(), "`sigsmith.context` names"),
-        (None, None) => (cx.doc.key_pos("title"), "rule has no `fields`, so it names"),
+    let (key, what) = match (fields, block) {
+        (Some((k, _)), _) => (k, "`fields` names"),
+        (None, Some((k, _))) => (k, "`sigsmith.context` names"),
+        (None, None) => return,
     };
-    let mut f = cx.finding(
+    let mut f = cx.finding_at(
         &MissingContextFields::META,
-        pos,
+        key,
         format!(
-            "{what} no {} field for {} (e.g. {})",
+            "{what} no {} field, nor does the detection, for {} (e.g. {})",
             names.join(" or "),
             profile.name,
             examples.join(", ")

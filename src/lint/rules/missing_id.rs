@@ -10,7 +10,7 @@ declare_rule! {
     /// Flags a rule, correlation rule or filter without an `id`. The Sigma specification
     /// makes `id` optional (recommended), so this is a warning by default; SigmaHQ requires
     /// it, so a repository following SigmaHQ's conventions raises it to an error
-    /// (`[rules] SIG024 = "error"` in `sigsmith.toml`). A present `id` that is not a UUID is
+    /// (`[rules.SIG024]` with `severity = "error"` in `sigsmith.toml`). A present `id` that is not a UUID is
     /// SIG003.
     ///
     /// ## Why is this bad?

@@ -6,6 +6,7 @@
 
 pub mod api_presence_only;
 pub mod condition_syntax;
+pub mod contradictory_condition;
 pub mod correlation_without_context;
 pub mod dangling_correlation;
 pub mod dangling_filter;
@@ -27,6 +28,7 @@ pub mod open_validation_prompt;
 pub mod schema_violation;
 pub mod undefined_identifier;
 pub mod unknown_document;
+pub mod unknown_field;
 pub mod unknown_modifier;
 pub mod unreadable_file;
 pub mod unresolved_placeholder;

@@ -47,7 +47,7 @@ declare_rule! {
 }
 
 pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
-    if cx.doc.kind != DocKind::Rule || cx.profile.is_none() {
+    if cx.doc.kind != DocKind::Rule || !cx.profile.is_some_and(|p| p.is_api_audit()) {
         return;
     }
     let Some(level) = cx.doc.level() else { return };

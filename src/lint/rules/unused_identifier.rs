@@ -60,9 +60,9 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
     }
     for (sel, used) in det.selections.iter().zip(used) {
         if !used {
-            out.push(cx.finding(
+            out.push(cx.finding_at(
                 &UnusedIdentifier::META,
-                sel.key.pos(),
+                sel.key,
                 format!("`{}` is defined but the condition never uses it", sel.name),
             ));
         }

@@ -11,10 +11,10 @@ declare_rule! {
     ///
     /// ## Why is this bad?
     /// Merge keys are a YAML 1.1 feature outside YAML 1.2 and outside the Sigma
-    /// specification. pySigma and RSigma apply them, other YAML 1.2 tools read a key named
+    /// specification. pySigma and RSigma apply them (and so does sigsmith, as PyYAML does, so
+    /// the rule is otherwise checked as they read it), but YAML 1.2 tools read a key named
     /// `<<`, so the same rule means different things in different tools, and a merged
-    /// selection is hard to review. sigsmith reads `<<` as a plain key and reports it here
-    /// instead of as a confusing detection-item error.
+    /// selection is hard to review. It is a warning: the references accept the rule.
     ///
     /// ## Example
     /// ```yaml
@@ -36,7 +36,7 @@ declare_rule! {
     pub struct YamlMergeKey {
         code: "SIG023",
         name: "yaml-merge-key",
-        severity: Severity::Error,
+        severity: Severity::Warning,
         summary: "merge key (`<<:`), a YAML 1.1 feature tools read differently",
     }
 }
@@ -46,7 +46,7 @@ pub(crate) fn check(cx: &FileCtx<'_>, out: &mut Vec<Finding>) {
         let mut f = cx.finding_span(
             &YamlMergeKey::META,
             m.span,
-            "YAML merge key `<<` is YAML 1.1, not Sigma: tools disagree on what it means",
+            "YAML merge key `<<` is YAML 1.1, not YAML 1.2: pySigma applies it, YAML 1.2 tools read a key named `<<`",
         );
         f.doc_index = Some(m.doc_index);
         out.push(f.with_help("write the merged entries out in this mapping"));

@@ -40,9 +40,12 @@ declare_rule! {
 
 pub(crate) fn check(cx: &FileCtx<'_>, out: &mut Vec<Finding>) {
     for e in cx.parsed.error.iter().chain(&cx.parsed.later_errors) {
-        out.push(cx.finding(
+        out.push(cx.finding_span(
             &YamlSyntax::META,
-            e.pos,
+            crate::yaml::Span {
+                start: e.pos,
+                end: crate::yaml::Pos::new(e.pos.line, e.pos.col.saturating_add(1)),
+            },
             format!("invalid YAML: {}", e.message),
         ));
     }
