@@ -67,8 +67,7 @@ pub enum Command {
     Eval(commands::eval::EvalArgs),
     /// Run the exemplars (sample events expected to match or not) kept with each rule.
     Test(commands::test::TestArgs),
-    /// ATT&CK coverage of a rule repository per domain, strategy and technique, judged by
-    /// context (API001); text, JSON, Markdown or Navigator layers.
+    /// Report ATT&CK coverage of rules, judged by context (API001).
     Coverage(commands::coverage::CoverageArgs),
     /// List every lint check with its code, name, default severity and summary.
     Rules(commands::rules::RulesArgs),

@@ -756,6 +756,18 @@ impl Profile {
         }
     }
 
+    /// How well `ls` names this profile's log source: the most keys matched by a canonical
+    /// log source or an alias (case and separators ignored), or `None`. Recognition from
+    /// fields is [`Vocabulary::recognize`]'s.
+    pub fn score(&self, ls: &LogSource) -> Option<usize> {
+        self.logsources
+            .iter()
+            .chain(&self.aliases)
+            .filter_map(|l| l.match_normalized(ls))
+            .filter(|&n| n > 0)
+            .max()
+    }
+
     /// Whether `value` of an API or outcome field is a vendor verdict event.
     pub fn is_verdict_event(&self, value: &str) -> bool {
         self.verdict_events.iter().any(|p| glob_match(p, value))
