@@ -430,6 +430,76 @@ mod tests {
         assert!(!in_network("not-an-ip", "10.0.0.0/8"));
     }
 
+    fn cloudtrail() -> Target {
+        let catalog = crate::strategy::Catalog::builtin().expect("builtin catalog");
+        catalog
+            .get("DET0078")
+            .and_then(|s| s.target("aws-cloudtrail"))
+            .expect("aws-cloudtrail")
+            .clone()
+    }
+
+    fn flat(e: &ExemplarCtx, field: &str) -> Option<String> {
+        let mut node = &e.event;
+        for p in field.split('.') {
+            node = node.get(p)?;
+        }
+        node.as_str().map(str::to_owned)
+    }
+
+    #[test]
+    fn negative_follows_the_filters() {
+        let t = cloudtrail();
+        let with_examples = exemplars(&t, true);
+        assert_eq!(with_examples.len(), 2);
+        let arn = flat(&with_examples[1], "userIdentity.arn").expect("arn");
+        assert!(arn.starts_with(&t.baselines[0].examples[0]), "{arn}");
+        let with_placeholders = exemplars(&t, false);
+        assert_eq!(
+            with_placeholders[1].name,
+            "same call outside the context constraint"
+        );
+        assert_eq!(
+            flat(&with_placeholders[1], "userIdentity.arn"),
+            flat(&with_placeholders[0], "userIdentity.arn")
+        );
+    }
+
+    #[test]
+    fn cidr_baseline_negative_lies_in_the_network() {
+        let mut t = cloudtrail();
+        t.baselines.remove(0);
+        let ex = exemplars(&t, true);
+        assert_eq!(
+            flat(&ex[0], "sourceIPAddress").as_deref(),
+            Some("192.0.2.10")
+        );
+        assert_eq!(
+            flat(&ex[1], "sourceIPAddress").as_deref(),
+            Some("10.20.0.0")
+        );
+    }
+
+    #[test]
+    fn without_baselines_or_context_the_negative_is_another_call() {
+        let mut t = cloudtrail();
+        t.baselines.clear();
+        t.context_constraint = None;
+        let ex = exemplars(&t, true);
+        assert_eq!(ex[1].name, "another API call");
+        assert_eq!(ex[1].expect, "no-match");
+    }
+
+    #[test]
+    fn unsatisfiable_selections_get_no_exemplars() {
+        let mut t = cloudtrail();
+        t.api[0].matches[0].modifiers = vec![Modifier::Re];
+        assert!(exemplars(&t, false).is_empty());
+        let mut t = cloudtrail();
+        t.api[0].matches[0].values = vec!["<<todo:value>>".to_owned()];
+        assert!(exemplars(&t, false).is_empty());
+    }
+
     #[test]
     fn dotted_fields_nest() {
         let flat = vec![
