@@ -39,18 +39,10 @@ fn rule_ref(r: &Rule) -> String {
     format!("{}:{}", r.path.display(), r.line)
 }
 
-/// Text from a bundle or a rule file made safe for a terminal: control characters (escape
-/// sequences, carriage returns, newlines) become `\u{..}` escapes.
+/// Text from a bundle or a rule file made safe for a terminal or a one-line table cell: the
+/// one sanitiser every line-oriented output uses ([`crate::output::sanitize::line`]).
 pub fn clean(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() {
-            o.push_str(&c.escape_unicode().to_string());
-        } else {
-            o.push(c);
-        }
-    }
-    o
+    crate::output::sanitize::line(s).into_owned()
 }
 
 fn counting_rules<'c>(
