@@ -117,7 +117,7 @@ impl LogSource {
         ] {
             if let Some(w) = want {
                 let have = have.as_deref()?;
-                if w != "*" && norm_key(have) != norm_key(w) {
+                if w != "*" && !norm_eq(have, w) {
                     return None;
                 }
                 n += 1;
@@ -142,12 +142,18 @@ impl fmt::Display for LogSource {
     }
 }
 
-/// A log-source key value without case and separators (`Activity_Logs` → `activitylogs`).
-fn norm_key(s: &str) -> String {
+/// A log-source key value without case and separators (`Activity_Logs` → `activitylogs`),
+/// as the characters it is compared by.
+fn norm_key_chars(s: &str) -> impl Iterator<Item = char> + '_ {
     s.chars()
         .filter(|c| !matches!(c, '_' | '-' | '.' | ' '))
         .flat_map(char::to_lowercase)
-        .collect()
+}
+
+/// Whether two log-source key values are equal without case and separators; compares without
+/// allocating (log source recognition runs it for every document and profile).
+fn norm_eq(a: &str, b: &str) -> bool {
+    norm_key_chars(a).eq(norm_key_chars(b))
 }
 
 /// A field name without case, `_` and `-` (`user_identity.ARN` → `useridentity.arn`).
@@ -908,11 +914,10 @@ impl Schemes {
     }
 
     fn canonical_product(&self, product: &str) -> Option<&str> {
-        let p = norm_key(product);
         self.product_aliases
             .iter()
             .find(|(canon, aliases)| {
-                norm_key(canon) == p || aliases.iter().any(|a| norm_key(a) == p)
+                norm_eq(canon, product) || aliases.iter().any(|a| norm_eq(a, product))
             })
             .map(|(c, _)| c.as_str())
     }
@@ -1073,11 +1078,10 @@ impl Vocabulary {
                 .profiles
                 .iter()
                 .filter(|p| {
-                    p.logsources.iter().chain(&p.aliases).any(|l| {
-                        l.product
-                            .as_deref()
-                            .is_some_and(|lp| norm_key(lp) == norm_key(product))
-                    })
+                    p.logsources
+                        .iter()
+                        .chain(&p.aliases)
+                        .any(|l| l.product.as_deref().is_some_and(|lp| norm_eq(lp, product)))
                 })
                 .collect();
             if !product_profiles.is_empty() {
@@ -1093,13 +1097,11 @@ impl Vocabulary {
         let excluded = canon_ls
             .product
             .as_deref()
-            .is_some_and(|p| not_api.products.iter().any(|x| norm_key(x) == norm_key(p)))
-            || canon_ls.category.as_deref().is_some_and(|c| {
-                not_api
-                    .categories
-                    .iter()
-                    .any(|x| norm_key(x) == norm_key(c))
-            });
+            .is_some_and(|p| not_api.products.iter().any(|x| norm_eq(x, p)))
+            || canon_ls
+                .category
+                .as_deref()
+                .is_some_and(|c| not_api.categories.iter().any(|x| norm_eq(x, c)));
         if excluded {
             return None;
         }
