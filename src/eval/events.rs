@@ -146,6 +146,9 @@ fn open(path: &Path) -> io::Result<Box<dyn BufRead>> {
     }
 }
 
+/// Lines parsed together when [`read_file`] reads NDJSON.
+const NDJSON_BATCH: usize = 1024;
+
 /// Reads every event of one file, calling `f` for each; returns the problems met (a bad
 /// NDJSON line is reported and skipped; a broken JSON document stops that file).
 pub fn read_file(path: &Path, mut f: impl FnMut(Event)) -> Vec<ReadError> {
@@ -154,13 +157,17 @@ pub fn read_file(path: &Path, mut f: impl FnMut(Event)) -> Vec<ReadError> {
         line,
         message,
     };
+    if is_ndjson_name(path) {
+        // One NDJSON reader: the batched one, its batches handed on event by event.
+        // (A `dyn` callback, so `read_file` and `read_batches` do not instantiate each other
+        // without end.)
+        let each: &mut dyn FnMut(Vec<Event>) = &mut |batch| batch.into_iter().for_each(&mut f);
+        return read_batches(path, NDJSON_BATCH, each);
+    }
     let mut reader = match open(path) {
         Ok(r) => r,
         Err(e) => return vec![err(None, io_message(&e))],
     };
-    if is_ndjson_name(path) {
-        return read_ndjson(reader, path, f);
-    }
     // Sniff the first non-blank byte: `[` is an array; `{` may be one object, a `Records`
     // file or NDJSON that was not named so.
     let first = loop {
@@ -218,53 +225,6 @@ fn json_message(e: &serde_json::Error) -> String {
         Some(i) => s[..i].to_owned(),
         None => s,
     }
-}
-
-fn read_ndjson(reader: Box<dyn BufRead>, path: &Path, mut f: impl FnMut(Event)) -> Vec<ReadError> {
-    let mut problems = Vec::new();
-    let mut index = 0u64;
-    let mut line_no = 0u64;
-    let mut reader = reader;
-    let mut buf = Vec::with_capacity(4096);
-    loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) => {
-                problems.push(ReadError {
-                    path: path.to_path_buf(),
-                    line: Some(line_no + 1),
-                    message: io_message(&e),
-                });
-                break;
-            }
-        }
-        line_no += 1;
-        if buf.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        match serde_json::from_slice::<Value>(&buf) {
-            Ok(value) => {
-                f(Event {
-                    index,
-                    line: line_no,
-                    value,
-                });
-                index += 1;
-            }
-            Err(e) => {
-                problems.push(ReadError {
-                    path: path.to_path_buf(),
-                    line: Some(line_no),
-                    message: json_message(&e),
-                });
-                // The line still takes its place, so later indices stay line positions.
-                index += 1;
-            }
-        }
-    }
-    problems
 }
 
 /// Reads one file in batches of up to `size` events, calling `f` with each batch in order.
