@@ -15,6 +15,7 @@ pub mod config;
 pub mod coverage;
 pub mod diagnostic;
 pub mod discover;
+pub mod edit;
 pub mod eval;
 pub mod lint;
 pub mod output;
