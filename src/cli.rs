@@ -63,6 +63,8 @@ pub enum Command {
     New(commands::new::NewArgs),
     /// Lint Sigma rule files and repositories.
     Lint(commands::lint::LintArgs),
+    /// Run the language server (diagnostics, hover, completion, code actions) for editors.
+    Lsp(commands::lsp::LspArgs),
     /// Evaluate Sigma rules, filters and correlation rules on events.
     Eval(commands::eval::EvalArgs),
     /// Run the exemplars (sample events expected to match or not) kept with each rule.
@@ -101,6 +103,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Show(args) => commands::show::run(args, globals),
         Command::New(args) => commands::new::run(args, globals),
         Command::Lint(args) => commands::lint::run(args, globals),
+        Command::Lsp(args) => commands::lsp::run(args, globals),
         Command::Eval(args) => commands::eval::run_eval(args, globals),
         Command::Test(args) => commands::test::run_test(args, globals),
         Command::Coverage(args) => commands::coverage::run(args, globals),

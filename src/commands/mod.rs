@@ -8,6 +8,7 @@ pub mod describe;
 pub mod eval;
 pub mod init;
 pub mod lint;
+pub mod lsp;
 pub mod new;
 pub mod rules;
 pub mod show;
