@@ -11,6 +11,7 @@
 mod context;
 pub mod exemplar;
 pub mod quote;
+pub mod update;
 pub mod write;
 
 use std::path::{Path, PathBuf};
