@@ -392,7 +392,33 @@ fn cloud_conditions_never_match_on_the_api_selection_alone() {
             .filter_map(|(k, _)| k.as_str())
             .filter(|k| k.starts_with("filter_"))
             .collect();
-        assert_eq!(filters.len(), t.baselines.len());
+        assert_eq!(filters.len(), t.baseline_filters().len());
+        // Who and from where are one approved use: the principal baseline and the network
+        // baseline sit in the same filter, so an approved principal calling from outside its
+        // network is not suppressed.
+        for f in t.baseline_filters() {
+            let sel = detection.get(&f.name).expect("filter");
+            let keys: Vec<&str> = sel
+                .as_map()
+                .expect("filter map")
+                .iter()
+                .filter_map(|(k, _)| k.as_str())
+                .collect();
+            assert_eq!(keys.len(), f.baselines.len(), "{}: {keys:?}", t.name);
+        }
+        let grouped = t.baseline_filters().iter().any(|f| {
+            f.baselines
+                .iter()
+                .any(|b| t.context.identity.contains(&b.field))
+                && f.baselines
+                    .iter()
+                    .any(|b| !t.context.identity.contains(&b.field))
+        });
+        assert!(
+            grouped,
+            "{}: who and from where are separate filters",
+            t.name
+        );
     }
 }
 
