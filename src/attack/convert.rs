@@ -447,6 +447,7 @@ fn mapped_target(table: &LogsourceTable, a: &Analytic, g: &Group<'_>, platform: 
             field: identity.clone(),
             modifiers: Vec::new(),
             examples: Vec::new(),
+            group: None,
         });
     }
     let ls = &m.logsource;
@@ -1202,6 +1203,7 @@ fn element_parts<'m>(
                 field,
                 modifiers,
                 examples: Vec::new(),
+                group: None,
             });
         }
     }
