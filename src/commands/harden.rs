@@ -17,11 +17,9 @@ use serde::Serialize;
 use crate::cli::Globals;
 use crate::config::{Config, find_config};
 use crate::discover::{self, Excludes, normalize};
-use crate::lint::context::DocCtx;
-use crate::lint::document::parse_file_at;
-use crate::lint::engine::{LintOptions, SourceFile, lint_sources, lint_text};
+use crate::lint::engine::{LintOptions, SourceFile, lint_sources};
 use crate::output::sanitize;
-use crate::scaffold::harden::{Basis, harden};
+use crate::scaffold::harden::{Basis, harden_text};
 use crate::scaffold::{Options, Renderer};
 use crate::strategy::Catalog;
 
@@ -109,72 +107,44 @@ fn harden_file(
     renderer: &Renderer,
     rows: &mut Vec<Row>,
 ) -> Option<String> {
-    let parsed = parse_file_at(&source.text, &source.path);
-    let path = source.path.display().to_string();
-    let mut edits = Vec::new();
-    let mut mine = Vec::new();
-    for doc in &parsed.documents {
-        if !flagged.contains(&(source.path.clone(), doc.index)) {
-            continue;
-        }
-        let cx = DocCtx::new(&source.path, &source.text, doc, opts);
-        let title = doc.title().map(str::to_owned);
-        match harden(&cx, catalog, renderer, &Options::default()) {
-            Ok(h) => {
-                edits.extend(h.edits);
-                mine.push(rows.len());
-                rows.push(Row {
-                    path: path.clone(),
-                    line: doc.start.line,
-                    title,
-                    status: "hardened",
-                    basis: Some(match h.basis {
-                        Basis::Strategy { strategy, target } => format!("{strategy}/{target}"),
-                        Basis::Generic { profile } => format!("generic:{profile}"),
-                    }),
-                    message: None,
-                });
-            }
-            Err(e) => rows.push(Row {
-                path: path.clone(),
-                line: e.line,
-                title,
-                status: "error",
-                basis: None,
-                message: Some(e.message),
-            }),
-        }
-    }
-    if edits.is_empty() {
+    let indexes: Vec<usize> = flagged
+        .iter()
+        .filter(|(p, _)| *p == source.path)
+        .map(|(_, i)| *i)
+        .collect();
+    if indexes.is_empty() {
         return None;
     }
-    let fail = |rows: &mut Vec<Row>, message: String| {
-        for &i in &mine {
-            rows[i].status = "error";
-            rows[i].message = Some(message.clone());
-        }
-        None
-    };
-    let new = match crate::edit::apply(&source.text, &edits) {
-        Ok(t) => t,
-        Err(e) => return fail(rows, format!("the edits do not apply: {e}")),
-    };
-    // The promise: the result parses and API001 no longer flags the hardened rules.
-    let check = lint_text(&source.path, new.clone(), opts);
-    if let Some(f) = check
-        .findings
-        .iter()
-        .find(|f| f.code == "SIG001" || f.code == "API001")
-    {
-        return fail(
-            rows,
-            format!(
-                "the hardened text still has {} at line {}: {} (nothing written)",
-                f.code, f.pos.line, f.message
-            ),
-        );
+    let (new, outcomes) = harden_text(
+        &source.path,
+        &source.text,
+        &indexes,
+        opts,
+        catalog,
+        renderer,
+        &Options::default(),
+    );
+    let path = source.path.display().to_string();
+    for o in outcomes {
+        let (status, basis, message) = match o.result {
+            Ok(Basis::Strategy { strategy, target }) => {
+                ("hardened", Some(format!("{strategy}/{target}")), None)
+            }
+            Ok(Basis::Generic { profile }) => {
+                ("hardened", Some(format!("generic:{profile}")), None)
+            }
+            Err(m) => ("error", None, Some(m)),
+        };
+        rows.push(Row {
+            path: path.clone(),
+            line: o.line,
+            title: o.title,
+            status,
+            basis,
+            message,
+        });
     }
-    Some(new)
+    new
 }
 
 /// Runs `sigsmith harden`.

@@ -546,6 +546,97 @@ pub fn harden(
     Ok(Hardening { edits, basis })
 }
 
+/// What happened to one rule of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleOutcome {
+    /// 0-based index of the document in its file.
+    pub doc_index: usize,
+    /// 1-based line (the document's start, or where the problem is).
+    pub line: u32,
+    /// The rule's title.
+    pub title: Option<String>,
+    /// What the context came from, or why the rule could not be hardened.
+    pub result: Result<Basis, String>,
+}
+
+/// Hardens the documents `flagged` (indexes of rules API001 flags) of the file `text`:
+/// the new text when something changed (it parses and API001 no longer flags those rules;
+/// otherwise nothing changes and each rule's outcome says why), and one outcome per rule.
+pub fn harden_text(
+    path: &std::path::Path,
+    text: &str,
+    flagged: &[usize],
+    opts: &crate::lint::engine::LintOptions,
+    catalog: &Catalog,
+    renderer: &super::Renderer,
+    options: &super::Options,
+) -> (Option<String>, Vec<RuleOutcome>) {
+    let parsed = crate::lint::document::parse_file_at(text, path);
+    let mut edits = Vec::new();
+    let mut outcomes = Vec::new();
+    for doc in parsed
+        .documents
+        .iter()
+        .filter(|d| flagged.contains(&d.index))
+    {
+        let cx = DocCtx::new(path, text, doc, opts);
+        let title = doc.title().map(str::to_owned);
+        match harden(&cx, catalog, renderer, options) {
+            Ok(h) => {
+                edits.extend(h.edits);
+                outcomes.push(RuleOutcome {
+                    doc_index: doc.index,
+                    line: doc.start.line,
+                    title,
+                    result: Ok(h.basis),
+                });
+            }
+            Err(e) => outcomes.push(RuleOutcome {
+                doc_index: doc.index,
+                line: e.line,
+                title,
+                result: Err(e.message),
+            }),
+        }
+    }
+    if edits.is_empty() {
+        return (None, outcomes);
+    }
+    let fail = |outcomes: &mut Vec<RuleOutcome>, message: String| {
+        for o in outcomes.iter_mut().filter(|o| o.result.is_ok()) {
+            o.result = Err(message.clone());
+        }
+    };
+    let new = match edit::apply(text, &edits) {
+        Ok(t) => t,
+        Err(e) => {
+            fail(&mut outcomes, format!("the edits do not apply: {e}"));
+            return (None, outcomes);
+        }
+    };
+    // The promise: the result parses and API001 no longer flags the hardened rules.
+    let check = crate::lint::engine::lint_text(path, new.clone(), opts);
+    let hardened: Vec<usize> = outcomes
+        .iter()
+        .filter(|o| o.result.is_ok())
+        .map(|o| o.doc_index)
+        .collect();
+    if let Some(f) = check.findings.iter().find(|f| {
+        f.code == "SIG001"
+            || (f.code == "API001" && f.doc_index.is_some_and(|i| hardened.contains(&i)))
+    }) {
+        fail(
+            &mut outcomes,
+            format!(
+                "the hardened text would still have {} at line {}: {} (nothing written)",
+                f.code, f.pos.line, f.message
+            ),
+        );
+        return (None, outcomes);
+    }
+    (Some(new), outcomes)
+}
+
 /// What is lifted from a rendered draft.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Lifted {
