@@ -7,6 +7,7 @@ pub mod completions;
 pub mod coverage;
 pub mod describe;
 pub mod eval;
+pub mod harden;
 pub mod init;
 pub mod lint;
 pub mod new;
