@@ -165,6 +165,26 @@ pub fn write_back(path: &Path, text: &str) -> Result<(), crate::scaffold::write:
     crate::scaffold::write::write_atomic(path, text.as_bytes(), true)
 }
 
+/// Replaces or creates each of `files` (paths relative to `out`) atomically, all or nothing
+/// and never outside `out` (links leaving it are refused; see [`crate::scaffold::write`]).
+/// For commands that rewrite a folder of files the user owns (`new --update`).
+pub fn write_back_under(
+    out: &Path,
+    files: &[(std::path::PathBuf, String)],
+) -> Result<(), crate::scaffold::write::WriteError> {
+    let labels: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
+    let specs: Vec<crate::scaffold::write::FileSpec<'_>> = files
+        .iter()
+        .zip(&labels)
+        .map(|((rel, text), label)| crate::scaffold::write::FileSpec {
+            rel,
+            label,
+            bytes: text.as_bytes(),
+        })
+        .collect();
+    crate::scaffold::write::write_files(out, &specs, true).map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -482,16 +482,9 @@ fn invalid_yaml_and_invalid_rules_name_the_template() {
 fn user_template_overrides_builtin_by_name() {
     let c = catalog();
     let s = c.get("DC0112").expect("DC0112");
-    let builtin = scaffold::BUILTIN_TEMPLATES
-        .iter()
-        .find(|(n, _)| *n == "mobile-api-calls.yml.j2")
-        .expect("builtin")
-        .1;
-    let custom = builtin.replace(
-        "status: {{ rule.status }}",
-        "status: test\ncustom_marker: {{ target.platform }}",
-    );
-    let dir = user_templates("mobile-api-calls.yml.j2", &custom);
+    // An override extends the built-in base and changes one block.
+    let custom = "{% extends \"base.yml.j2\" %}\n{% block level %}\nlevel: {{ rule.level }}\ncustom_marker: {{ target.platform }}\n{% endblock %}\n";
+    let dir = user_templates("mobile-api-calls.yml.j2", custom);
     let draft = Renderer::new(Some(dir.path()))
         .expect("loads")
         .render(s, &s.targets[1], &options())
@@ -501,7 +494,12 @@ fn user_template_overrides_builtin_by_name() {
         "{}",
         draft.text
     );
-    assert!(draft.text.contains("status: test\n"));
+    // Everything outside the block is the built-in draft, byte for byte.
+    let builtin = renderer()
+        .render(s, &s.targets[1], &options())
+        .expect("renders")
+        .text;
+    assert_eq!(draft.text.replace("custom_marker: iOS\n", ""), builtin);
     // Other families still use the built-in templates.
     let d = c.get("DET0742").expect("DET0742");
     let other = Renderer::new(Some(dir.path()))
@@ -515,6 +513,34 @@ fn user_template_overrides_builtin_by_name() {
             .expect("r")
             .text
     );
+}
+
+#[test]
+fn user_base_template_changes_every_family() {
+    let c = catalog();
+    let base = scaffold::BUILTIN_TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == scaffold::BASE_TEMPLATE)
+        .expect("base")
+        .1;
+    let custom = base.replace(
+        "status: {{ rule.status }}",
+        "status: test\ncustom_marker: {{ target.name }}",
+    );
+    assert_ne!(custom, base, "the base template prints the status");
+    let dir = user_templates(scaffold::BASE_TEMPLATE, &custom);
+    let r = Renderer::new(Some(dir.path())).expect("loads");
+    for id in ["DC0112", "DET0742", "DET0078"] {
+        let s = c.get(id).expect("strategy");
+        let t = &s.targets[0];
+        let draft = r.render(s, t, &options()).expect("renders");
+        assert!(
+            draft.text.contains(&format!("custom_marker: {}\n", t.name)),
+            "{}",
+            draft.text
+        );
+        assert!(draft.text.starts_with("title: "), "{}", draft.text);
+    }
 }
 
 /// `tests/fixtures/scaffold/*.json`: strategies in the model's JSON form (the way the ATT&CK
