@@ -65,6 +65,8 @@ pub enum Command {
     Lint(commands::lint::LintArgs),
     /// Evaluate Sigma rules, filters and correlation rules on events.
     Eval(commands::eval::EvalArgs),
+    /// Propose and fill a draft's baselines from a history of events, with telemetry coverage and alert volume.
+    Baseline(commands::baseline::BaselineArgs),
     /// Run the exemplars (sample events expected to match or not) kept with each rule.
     Test(commands::test::TestArgs),
     /// Report ATT&CK coverage of rules, judged by context (API001).
@@ -102,6 +104,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::New(args) => commands::new::run(args, globals),
         Command::Lint(args) => commands::lint::run(args, globals),
         Command::Eval(args) => commands::eval::run_eval(args, globals),
+        Command::Baseline(args) => commands::baseline::run(args, globals),
         Command::Test(args) => commands::test::run_test(args, globals),
         Command::Coverage(args) => commands::coverage::run(args, globals),
         Command::Rules(args) => commands::rules::run_rules(args, globals),

@@ -184,16 +184,10 @@ fn stdout_mode_separates_documents() {
 #[test]
 fn templates_dir_overrides_by_name() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let builtin = std::fs::read_to_string(
-        common::repo_root().join("rule-templates/ics-api-execution.yml.j2"),
-    )
-    .expect("read built-in");
+    // An override that extends the built-in base and replaces one block.
     std::fs::write(
         tmp.path().join("ics-api-execution.yml.j2"),
-        builtin.replace(
-            "level: {{ rule.level }}",
-            "level: low\nx_site: {{ target.name }}",
-        ),
+        "{% extends \"base.yml.j2\" %}\n{% block level %}\nlevel: low\nx_site: {{ target.name }}\n{% endblock %}\n",
     )
     .expect("write");
     let dir = tmp.path().to_str().expect("utf-8");
@@ -289,4 +283,117 @@ fn help_has_examples() {
     assert_eq!(o.status.code(), Some(2), "an id or --all is required");
     let o = run(&["new", "--all", "--date", "2025-13-01"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// A filled draft survives a template change: `new --update` takes the template's new text
+/// and keeps the filled baseline, the answer, an added exemplar, an edited selection and the
+/// raised status; a change it cannot keep is refused with nothing written.
+#[test]
+fn update_keeps_a_filled_draft_through_a_template_change() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("drafts");
+    let out_s = out.to_str().expect("utf-8");
+    let base = [
+        "new",
+        "DET0078",
+        "--target",
+        "aws-cloudtrail",
+        "--date",
+        DATE,
+    ];
+    let o = run(&[&base[..], &["--out", out_s]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let file = out.join("cloud-api-audit/det0078_aws_cloudtrail.yml");
+    let fresh = std::fs::read_to_string(&file).expect("draft");
+
+    // The engineer fills the draft.
+    let filled = fresh
+        .replace(
+            "userIdentity.arn|startswith: '<<baseline:approved_automation_principals>>'",
+            "userIdentity.arn|startswith:\n            - 'arn:aws:iam::111122223333:role/ci-' # CI runners",
+        )
+        .replace("            - curl/\n", "")
+        .replace("status: experimental", "status: test")
+        .replacen("answer: null", "answer: 'yes: userAgent is populated in our trail'", 1)
+        .replacen(
+            "\n---\n",
+            "\n        - name: 'our CI role'\n          expect: no-match\n          event: {eventName: RunTask}\n---\n",
+            1,
+        );
+    assert_ne!(filled, fresh);
+    std::fs::write(&file, &filled).expect("fill");
+
+    // The template changes: a new field after level.
+    let tpl = tmp.path().join("tpl");
+    std::fs::create_dir(&tpl).expect("mkdir");
+    std::fs::write(
+        tpl.join("cloud-api-audit.yml.j2"),
+        "{% extends \"base.yml.j2\" %}\n{% block level %}\nlevel: {{ rule.level }}\nlicense: 'DRL-1.1'\n{% endblock %}\n",
+    )
+    .expect("template");
+    let tpl_s = tpl.to_str().expect("utf-8");
+    let upd = [
+        &base[..],
+        &["--out", out_s, "--templates", tpl_s, "--update"],
+    ]
+    .concat();
+
+    // --diff shows the change and writes nothing.
+    let o = run(&[&upd[..], &["--diff"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("+license: 'DRL-1.1'\n"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stdout(&o).starts_with("--- a/"), "{}", stdout(&o));
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), filled);
+
+    let o = run(&upd);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let updated = std::fs::read_to_string(&file).expect("read");
+    // The file is the filled draft plus the template's new line, nothing else.
+    let at = filled.find("\nlevel: ").expect("level") + 1;
+    let eol = at + filled[at..].find('\n').expect("eol") + 1;
+    let expected = format!("{}license: 'DRL-1.1'\n{}", &filled[..eol], &filled[eol..]);
+    assert_eq!(updated, expected);
+    for kept in [
+        "- 'arn:aws:iam::111122223333:role/ci-' # CI runners",
+        "status: test\n",
+        "answer: 'yes: userAgent is populated in our trail'",
+        "- name: 'our CI role'",
+    ] {
+        assert!(updated.contains(kept), "{kept} lost:\n{updated}");
+    }
+    assert!(!updated.contains("curl/"), "edited selection reverted");
+    let err = stderr(&o);
+    assert!(
+        err.contains("kept your detection selection_context"),
+        "{err}"
+    );
+    assert!(err.contains("updated 1 draft(s)"), "{err}");
+
+    // Again: nothing left to do.
+    let o = run(&upd);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    assert!(stderr(&o).contains("1 up to date"), "{}", stderr(&o));
+
+    // A comment on a line the template owns would be lost: refused, nothing written.
+    let commented = updated.replacen(
+        "fields:\n",
+        "fields:\n    # our runbook: SIEM column names\n",
+        1,
+    );
+    std::fs::write(&file, &commented).expect("comment");
+    std::fs::write(
+        tpl.join("cloud-api-audit.yml.j2"),
+        "{% extends \"base.yml.j2\" %}\n{% block fields %}\nfields:\n    - eventName\n{% endblock %}\n",
+    )
+    .expect("template");
+    let o = run(&upd);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("our runbook"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nothing was written"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), commented);
 }

@@ -463,6 +463,7 @@ fn mapped_target(table: &LogsourceTable, a: &Analytic, g: &Group<'_>, platform: 
             field,
             modifiers,
             examples: Vec::new(),
+            group: None,
         });
     }
     let ls = &m.logsource;
@@ -1218,6 +1219,7 @@ fn element_parts<'m>(
                 field,
                 modifiers,
                 examples: Vec::new(),
+                group: None,
             });
         }
     }

@@ -2,6 +2,7 @@
 //! returning the process exit code, or an error that [`crate::cli::run`] reports with exit 2.
 
 pub mod attack;
+pub mod baseline;
 pub mod completions;
 pub mod coverage;
 pub mod describe;

@@ -1,6 +1,7 @@
 //! Rendering Sigma rule drafts from detection strategies with minijinja templates.
 //!
 //! One draft per strategy × target: the family's template (`rule-templates/<family>.yml.j2`,
+//! which extends `rule-templates/base.yml.j2` and overrides some of its blocks;
 //! embedded; a `--templates DIR` file of the same name overrides it) renders a typed
 //! [`DraftContext`]. Every printed value goes through the YAML-safe formatter ([`quote`]).
 //! Each rendered draft is parsed back with [`crate::yaml::parse`] and validated against the
@@ -10,6 +11,7 @@
 mod context;
 pub mod exemplar;
 pub mod quote;
+pub mod update;
 pub mod write;
 
 use std::path::{Path, PathBuf};
@@ -22,8 +24,15 @@ pub use context::*;
 use crate::schema::{self, SchemaKind};
 use crate::strategy::{Strategy, Target};
 
-/// The built-in templates, one per family: (file name, text).
-pub const BUILTIN_TEMPLATES: [(&str, &str); 4] = [
+/// The base template every family template extends (`{% extends "base.yml.j2" %}`).
+pub const BASE_TEMPLATE: &str = "base.yml.j2";
+
+/// The built-in templates: the base and one per family (file name, text).
+pub const BUILTIN_TEMPLATES: [(&str, &str); 5] = [
+    (
+        BASE_TEMPLATE,
+        include_str!("../../rule-templates/base.yml.j2"),
+    ),
     (
         "cloud-api-audit.yml.j2",
         include_str!("../../rule-templates/cloud-api-audit.yml.j2"),
