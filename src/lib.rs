@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod attack;
+pub mod baseline;
 pub mod checks;
 pub mod cli;
 pub mod commands;

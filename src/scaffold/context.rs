@@ -92,7 +92,8 @@ fn selection(name: &str, note: Option<String>, alts: &[Selection]) -> SelectionC
 pub struct DetectionCtx {
     /// Selections in order (`selection_api`, then `selection_context` when present).
     pub selections: Vec<SelectionCtx>,
-    /// Negated baseline filters (`filter_<baseline>`), one field each.
+    /// Negated baseline filters (`filter_<baseline>`, or `filter_<group>` with one key per
+    /// baseline of the group: who AND from where).
     pub filters: Vec<SelectionCtx>,
     /// The condition.
     pub condition: String,
@@ -267,39 +268,59 @@ impl DraftContext {
                 vec![b.placeholder()]
             }
         };
+        // One filter per approved use: a grouped baseline (who AND from where) is one
+        // selection with one key per baseline, so every part must match to suppress.
+        let match_of = |b: &crate::strategy::Baseline| {
+            // A placeholder is not a network: pySigma rejects it under `|cidr`. Until the
+            // baseline is filled, the key goes without `cidr` and the comment says to add it.
+            if !use_examples(b) && b.modifiers.contains(&Modifier::Cidr) {
+                let kept: Vec<Modifier> = b
+                    .modifiers
+                    .iter()
+                    .copied()
+                    .filter(|m| *m != Modifier::Cidr)
+                    .collect();
+                (
+                    MatchCtx {
+                        key: detection_key(&b.field, &kept),
+                        values: value_list(b),
+                    },
+                    format!(
+                        "{} (fill with CIDR ranges, then use the key {})",
+                        b.description,
+                        b.key()
+                    ),
+                )
+            } else {
+                (
+                    MatchCtx {
+                        key: b.key(),
+                        values: value_list(b),
+                    },
+                    b.description.clone(),
+                )
+            }
+        };
         let filters: Vec<SelectionCtx> = target
-            .baselines
-            .iter()
-            .map(|b| {
-                // A placeholder is not a network: pySigma rejects it under `|cidr`. Until the
-                // baseline is filled, the key goes without `cidr` and the comment says to add it.
-                let (key, note) = if !use_examples(b) && b.modifiers.contains(&Modifier::Cidr) {
-                    let kept: Vec<Modifier> = b
-                        .modifiers
-                        .iter()
-                        .copied()
-                        .filter(|m| *m != Modifier::Cidr)
-                        .collect();
-                    (
-                        detection_key(&b.field, &kept),
-                        format!(
-                            "{} (fill with CIDR ranges, then use the key {})",
-                            b.description,
-                            b.key()
-                        ),
-                    )
+            .baseline_filters()
+            .into_iter()
+            .map(|f| {
+                let (matches, notes): (Vec<MatchCtx>, Vec<String>) =
+                    f.baselines.iter().map(|b| match_of(b)).unzip();
+                let note = if notes.len() == 1 {
+                    notes.into_iter().next().unwrap_or_default()
                 } else {
-                    (b.key(), b.description.clone())
+                    format!(
+                        "approved use, every part must match: {}",
+                        notes.join("; and ")
+                    )
                 };
                 SelectionCtx {
-                    name: b.filter_name(),
+                    name: f.name,
                     note: Some(note),
                     alternatives: vec![AlternativeCtx {
                         note: None,
-                        matches: vec![MatchCtx {
-                            key,
-                            values: value_list(b),
-                        }],
+                        matches,
                     }],
                 }
             })
