@@ -520,3 +520,46 @@ fn completion_offers_modifiers_fields_and_logsource_values() {
     );
     assert!(client.finish().success());
 }
+
+#[test]
+fn code_action_applies_the_fix_a_check_attaches() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (mut client, _) = Client::start(tmp.path());
+    let uri = file_uri(tmp.path()) + "/typo.yml";
+    // A misspelled modifier with one close match (SIG008), after a wide character.
+    let text = CLOUDTRAIL.replace("userIdentity.arn: x", "userIdentity.arn|endwith: '𝒳-bot'");
+    client.open(&uri, &text);
+    let diags = client.diagnostics(&uri);
+    let d = with_code(&diags, "SIG008");
+    assert_eq!(d.len(), 1, "{diags:?}");
+    assert_eq!(covered(&text, &d[0]["range"]), "endwith");
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": d[0]["range"], "context": {"diagnostics": [d[0]]}}),
+    );
+    let actions = actions.as_array().expect("actions").clone();
+    let fix = actions
+        .iter()
+        .find(|a| a["isPreferred"] == true)
+        .unwrap_or_else(|| panic!("no preferred fix: {actions:?}"));
+    assert_eq!(
+        fix["title"],
+        "Rename modifier `endwith` to `endswith` (SIG008)"
+    );
+    assert_eq!(fix["diagnostics"][0]["code"], "SIG008");
+    // The fix comes first, the suppressions after it.
+    assert_eq!(actions[0]["title"], fix["title"]);
+    let fixed = apply(
+        &text,
+        fix["edit"]["changes"][&uri].as_array().expect("edits"),
+    );
+    assert!(
+        fixed.contains("userIdentity.arn|endswith: '𝒳-bot'"),
+        "{fixed}"
+    );
+    assert_eq!(fixed.len(), text.len() + 1, "only the modifier changed");
+    client.change(&uri, 2, &fixed);
+    let diags = client.diagnostics(&uri);
+    assert!(with_code(&diags, "SIG008").is_empty(), "{diags:?}");
+    assert!(client.finish().success());
+}

@@ -12,7 +12,7 @@ editor starts it; it is not meant to be run by hand. It reports every lint check
 diagnostics while you type (with sigsmith.toml and suppression comments applied as by `lint`),
 checks duplicate ids and correlation references across the workspace folders, shows check
 docs, modifiers and field classes on hover, completes modifiers, log source values and field
-names, and offers code actions that suppress a finding.
+names, and offers code actions that apply a check's fix or suppress a finding.
 
 Editor setup (VS Code, Neovim, Helix): see the README, section Editor integration.")]
 pub struct LspArgs {

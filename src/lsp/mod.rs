@@ -12,7 +12,8 @@
 //!   replaced by the editor's text while they are open.
 //! - **Hover** on a check code or name, a value modifier, or a field (its class in the
 //!   vocabulary for the rule's log source); **completion** of modifiers, log source values and
-//!   field names; **code actions** that suppress a finding on its line or in its document.
+//!   field names; **code actions** that apply a check's fix ([`crate::diagnostic::Fix`]) or
+//!   suppress a finding on its line or in its document.
 //!
 //! Bursts of edits are coalesced: the workspace is linted once the queued messages are read.
 
