@@ -25,6 +25,11 @@ pub struct LspArgs {
 /// Runs `sigsmith lsp` until the editor ends the session.
 pub fn run(args: LspArgs, _globals: Globals) -> anyhow::Result<ExitCode> {
     let _ = args.stdio;
-    crate::lsp::run_stdio()?;
-    Ok(ExitCode::SUCCESS)
+    // The protocol: exit code 0 after `shutdown` then `exit`, 1 when the client exits (or
+    // goes away) without asking to shut down.
+    Ok(if crate::lsp::run_stdio()? {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -46,13 +46,14 @@ use crate::vocab::Vocabulary;
 
 use text::LineIndex;
 
-/// Runs the server on standard input and output until the client says `exit`.
-pub fn run_stdio() -> anyhow::Result<()> {
+/// Runs the server on standard input and output until the client says `exit`. Returns
+/// whether the client asked to shut down first (the protocol's exit code is 0 then, else 1).
+pub fn run_stdio() -> anyhow::Result<bool> {
     let (connection, io_threads) = Connection::stdio();
-    serve(&connection)?;
+    let clean = serve(&connection)?;
     drop(connection);
     io_threads.join().context("language server I/O")?;
-    Ok(())
+    Ok(clean)
 }
 
 /// The capabilities this server announces.
@@ -74,12 +75,14 @@ fn capabilities() -> ServerCapabilities {
             ..CompletionOptions::default()
         }),
         code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+        // UTF-16, the protocol's default, said explicitly for clients of 3.17.
+        position_encoding: Some(lsp_types::PositionEncodingKind::UTF16),
         ..ServerCapabilities::default()
     }
 }
 
-/// Runs the protocol on an established connection (the tests' and `run_stdio`'s).
-pub fn serve(connection: &Connection) -> anyhow::Result<()> {
+/// Runs the protocol on an established connection until `exit`; whether `shutdown` came first.
+pub fn serve(connection: &Connection) -> anyhow::Result<bool> {
     let (id, params) = connection.initialize_start()?;
     let params: InitializeParams =
         serde_json::from_value(params).context("invalid initialize parameters")?;
@@ -92,8 +95,22 @@ pub fn serve(connection: &Connection) -> anyhow::Result<()> {
     });
     connection.initialize_finish(id, result)?;
     let mut server = Server::new(connection, workspace_roots(&params));
+    if watches_files(&params) {
+        server.watch_yaml_files();
+    }
     server.load_workspace();
     server.main_loop()
+}
+
+/// Whether the client lets the server register file watchers.
+fn watches_files(params: &InitializeParams) -> bool {
+    params
+        .capabilities
+        .workspace
+        .as_ref()
+        .and_then(|w| w.did_change_watched_files.as_ref())
+        .and_then(|d| d.dynamic_registration)
+        .unwrap_or(false)
 }
 
 /// The folders of the workspace: `workspaceFolders`, else the deprecated `rootUri`.
@@ -222,6 +239,33 @@ impl<'c> Server<'c> {
         }
     }
 
+    /// Asks the client to report changes of YAML files on disk (a checkout, a file written by
+    /// another tool), so repository-wide checks stay current.
+    fn watch_yaml_files(&self) {
+        let options = lsp_types::DidChangeWatchedFilesRegistrationOptions {
+            watchers: ["**/*.yml", "**/*.yaml"]
+                .into_iter()
+                .map(|g| lsp_types::FileSystemWatcher {
+                    glob_pattern: lsp_types::GlobPattern::String(g.to_owned()),
+                    kind: None,
+                })
+                .collect(),
+        };
+        let params = lsp_types::RegistrationParams {
+            registrations: vec![lsp_types::Registration {
+                id: "sigsmith-yaml-files".to_owned(),
+                method: notif::DidChangeWatchedFiles::METHOD.to_owned(),
+                register_options: serde_json::to_value(options).ok(),
+            }],
+        };
+        let request = Request::new(
+            RequestId::from("sigsmith-register-watchers".to_owned()),
+            req::RegisterCapability::METHOD.to_owned(),
+            params,
+        );
+        let _ = self.connection.sender.send(Message::Request(request));
+    }
+
     fn show_message(&self, typ: MessageType, message: String) {
         self.notify::<notif::ShowMessage>(ShowMessageParams { typ, message });
     }
@@ -236,19 +280,19 @@ impl<'c> Server<'c> {
         let _ = self.connection.sender.send(Message::Response(resp));
     }
 
-    fn main_loop(&mut self) -> anyhow::Result<()> {
+    fn main_loop(&mut self) -> anyhow::Result<bool> {
         loop {
             // Wait for a message, then drain what is queued before linting once.
             let msg = match self.connection.receiver.recv() {
                 Ok(m) => m,
-                Err(_) => return Ok(()),
+                Err(_) => return Ok(false),
             };
             let mut next = Some(msg);
             while let Some(msg) = next.take() {
                 match msg {
                     Message::Request(req) => {
                         if self.connection.handle_shutdown(&req)? {
-                            return Ok(());
+                            return Ok(true);
                         }
                         // Answer from up-to-date findings.
                         if self.dirty {
@@ -258,7 +302,7 @@ impl<'c> Server<'c> {
                     }
                     Message::Notification(n) => {
                         if n.method == notif::Exit::METHOD {
-                            return Ok(());
+                            return Ok(false);
                         }
                         self.handle_notification(n);
                     }
