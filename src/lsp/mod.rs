@@ -15,13 +15,15 @@
 //!   field names; **code actions** that apply a check's fix ([`crate::diagnostic::Fix`]) or
 //!   suppress a finding on its line or in its document.
 //!
-//! Bursts of edits are coalesced: the workspace is linted once the queued messages are read.
+//! Bursts of edits are coalesced (the workspace is linted once the queued messages are read),
+//! and only files whose text changed are checked again: the file and document checks' results
+//! of the others are kept, and the repository-wide checks run over every file's summaries.
 
 mod context;
 mod features;
 pub mod text;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -39,7 +41,7 @@ use lsp_types::{
 use crate::config::{Config, RuleSelection, find_config};
 use crate::diagnostic::{Finding, Severity, sort_findings};
 use crate::discover::{self, Excludes};
-use crate::lint::engine::{LintOptions, SourceFile, lint_sources};
+use crate::lint::engine::{FileLint, LintOptions, SourceFile, lint_one, repository_findings};
 use crate::output::sarif::RULE_DOCS_URL;
 use crate::suppress;
 use crate::vocab::Vocabulary;
@@ -156,6 +158,10 @@ struct Server<'c> {
     config_error: Option<String>,
     /// Whether something changed since the last lint.
     dirty: bool,
+    /// The file and document checks' results per file, re-run only for files that changed.
+    cache: HashMap<PathBuf, FileLint>,
+    /// Files whose text changed since the last lint.
+    stale: HashSet<PathBuf>,
 }
 
 /// The key of a document: its file path, or its URI for other schemes (`untitled:`).
@@ -176,6 +182,8 @@ impl<'c> Server<'c> {
             vocab: Vocabulary::builtin(),
             config_error: None,
             dirty: false,
+            cache: HashMap::new(),
+            stale: HashSet::new(),
         }
     }
 
@@ -323,6 +331,7 @@ impl<'c> Server<'c> {
                     notif::DidOpenTextDocument::METHOD,
                 ) {
                     let doc = p.text_document;
+                    self.stale.insert(doc_key(&doc.uri));
                     self.open.insert(
                         doc_key(&doc.uri),
                         OpenDoc {
@@ -341,6 +350,7 @@ impl<'c> Server<'c> {
                 {
                     // Full synchronisation: the last change holds the whole text.
                     if let Some(change) = p.content_changes.into_iter().last() {
+                        self.stale.insert(doc_key(&p.text_document.uri));
                         doc.text = change.text;
                         doc.version = Some(p.text_document.version);
                         self.dirty = true;
@@ -352,6 +362,7 @@ impl<'c> Server<'c> {
                     notif::DidSaveTextDocument::METHOD,
                 ) {
                     let key = doc_key(&p.text_document.uri);
+                    self.stale.insert(key.clone());
                     let text = p
                         .text
                         .or_else(|| std::fs::read_to_string(&key).ok())
@@ -372,6 +383,7 @@ impl<'c> Server<'c> {
                     notif::DidCloseTextDocument::METHOD,
                 ) {
                     let key = doc_key(&p.text_document.uri);
+                    self.stale.insert(key.clone());
                     self.open.remove(&key);
                     // Back to the file on disk (or gone, when it was deleted or never saved).
                     match std::fs::read_to_string(&key) {
@@ -395,6 +407,7 @@ impl<'c> Server<'c> {
                         if !discover::has_yaml_extension(&key) || !self.in_workspace(&key) {
                             continue;
                         }
+                        self.stale.insert(key.clone());
                         match std::fs::read_to_string(&key) {
                             Ok(text) => {
                                 self.disk.insert(key, text);
@@ -490,40 +503,71 @@ impl<'c> Server<'c> {
         let config = self.config();
         let mut vocab = Vocabulary::builtin();
         vocab.extend(config.file.profiles.clone());
+        if vocab != self.vocab {
+            // Other profiles classify fields differently: every file again.
+            self.cache.clear();
+        }
         let mut excludes = Excludes::new();
         let _ = excludes.add(&config.root, &config.exclude_globs());
-        let mut sources: Vec<SourceFile> = Vec::with_capacity(self.disk.len() + self.open.len());
+        // The text each file has now: the editor's for open files, else the disk's.
+        let mut current: BTreeMap<&PathBuf, &str> = BTreeMap::new();
         for (path, text) in &self.disk {
-            if !self.open.contains_key(path) {
-                sources.push(SourceFile {
-                    path: path.clone(),
-                    text: text.clone(),
-                });
-            }
+            current.insert(path, text);
         }
         for (path, doc) in &self.open {
             if path.is_absolute() && excludes.is_excluded(path, false) {
-                continue;
+                current.remove(path);
+            } else {
+                current.insert(path, &doc.text);
             }
-            sources.push(SourceFile {
-                path: path.clone(),
-                text: doc.text.clone(),
-            });
         }
         let opts = LintOptions {
             profiles: vocab.clone(),
             attack: None,
         };
-        let output = lint_sources(&sources, &opts);
+        self.cache.retain(|p, _| current.contains_key(p));
+        let todo: Vec<SourceFile> = current
+            .iter()
+            .filter(|(p, _)| self.stale.contains(**p) || !self.cache.contains_key(**p))
+            .map(|(p, t)| SourceFile {
+                path: (*p).clone(),
+                text: (*t).to_owned(),
+            })
+            .collect();
+        self.stale.clear();
+        let results: Vec<(PathBuf, FileLint)> = {
+            use rayon::prelude::*;
+            todo.par_iter()
+                .map(|s| (s.path.clone(), lint_one(s, &opts)))
+                .collect()
+        };
+        self.cache.extend(results);
+        let mut summaries: Vec<_> = self
+            .cache
+            .values()
+            .flat_map(|f| f.summaries.iter().cloned())
+            .collect();
+        let repo = repository_findings(&mut summaries, &opts);
+
+        // Only open documents are published: their findings, as `lint` would report them.
+        let is_open = |p: &Path| self.open.contains_key(p);
+        let mut findings: Vec<Finding> = self
+            .open
+            .keys()
+            .filter_map(|p| self.cache.get(p))
+            .flat_map(|f| f.findings.iter().cloned())
+            .chain(repo.into_iter().filter(|f| is_open(&f.path)))
+            .collect();
         let selection = match RuleSelection::new(&config, &[], &[], &config.root) {
             Ok(s) => s,
             Err(_) => RuleSelection::all(&config.root),
         };
-        let mut findings = output.findings;
         findings.retain(|f| selection.is_enabled(f.code));
         let applied = suppress::apply(
             findings,
-            sources.iter().map(|s| (s.path.as_path(), s.text.as_str())),
+            self.open
+                .iter()
+                .map(|(p, d)| (p.as_path(), d.text.as_str())),
             &|code| selection.is_enabled(code),
         );
         let (mut findings, _) = selection.apply(applied.findings);
@@ -533,10 +577,7 @@ impl<'c> Server<'c> {
         for f in findings {
             by_path.entry(f.path.clone()).or_default().push(f);
         }
-        let texts: HashMap<&Path, &str> = sources
-            .iter()
-            .map(|s| (s.path.as_path(), s.text.as_str()))
-            .collect();
+        let texts: HashMap<&Path, &str> = current.iter().map(|(p, t)| (p.as_path(), *t)).collect();
         let mut published = Vec::new();
         for (path, doc) in &self.open {
             let findings = by_path.get(path).map_or(&[][..], Vec::as_slice);
