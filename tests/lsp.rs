@@ -626,3 +626,31 @@ fn exit_without_shutdown_is_exit_code_one() {
     let status = client.child.wait().expect("server exits");
     assert_eq!(status.code(), Some(1));
 }
+
+#[test]
+fn configured_attack_bundles_check_technique_tags() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(tmp.path().join(".git")).expect("git marker");
+    let bundle = common::repo_root().join("tests/fixtures/attack/mini-mobile-bundle.json");
+    let uri = file_uri(tmp.path()) + "/rule.yml";
+    let text = UNDEFINED.replace("level: low\n", "level: low\ntags:\n  - attack.t1999\n");
+    // Without ATT&CK data the tag is only checked for its form: no SIG010.
+    let (mut client, _) = Client::start(tmp.path());
+    client.open(&uri, &text);
+    let diags = client.diagnostics(&uri);
+    assert!(with_code(&diags, "SIG010").is_empty(), "{diags:?}");
+    assert!(client.finish().success());
+    // With the bundle named in sigsmith.toml, the unknown technique is reported.
+    std::fs::write(
+        tmp.path().join("sigsmith.toml"),
+        format!("attack = [{:?}]\n", bundle.display().to_string()),
+    )
+    .expect("config");
+    let (mut client, _) = Client::start(tmp.path());
+    client.open(&uri, &text);
+    let diags = client.diagnostics(&uri);
+    let d = with_code(&diags, "SIG010");
+    assert_eq!(d.len(), 1, "{diags:?}");
+    assert_eq!(covered(&text, &d[0]["range"]), "attack.t1999");
+    assert!(client.finish().success());
+}

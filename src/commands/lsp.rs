@@ -20,6 +20,10 @@ pub struct LspArgs {
     /// it).
     #[arg(long)]
     pub stdio: bool,
+    /// ATT&CK bundles: SIG010 then also checks that technique and tactic tags exist, as with
+    /// `lint --attack`.
+    #[command(flatten)]
+    pub attack: crate::commands::attack::AttackArgs,
 }
 
 /// Runs `sigsmith lsp` until the editor ends the session.
@@ -27,7 +31,7 @@ pub fn run(args: LspArgs, _globals: Globals) -> anyhow::Result<ExitCode> {
     let _ = args.stdio;
     // The protocol: exit code 0 after `shutdown` then `exit`, 1 when the client exits (or
     // goes away) without asking to shut down.
-    Ok(if crate::lsp::run_stdio()? {
+    Ok(if crate::lsp::run_stdio(args.attack)? {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -25,6 +25,7 @@ pub mod text;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
@@ -38,10 +39,13 @@ use lsp_types::{
     TextDocumentSyncSaveOptions, Url,
 };
 
+use crate::commands::attack::{AttackArgs, bundles_of};
 use crate::config::{Config, RuleSelection, find_config};
 use crate::diagnostic::{Finding, Severity, sort_findings};
 use crate::discover::{self, Excludes};
-use crate::lint::engine::{FileLint, LintOptions, SourceFile, lint_one, repository_findings};
+use crate::lint::engine::{
+    AttackIndex, FileLint, LintOptions, SourceFile, lint_one, repository_findings,
+};
 use crate::output::sarif::RULE_DOCS_URL;
 use crate::suppress;
 use crate::vocab::Vocabulary;
@@ -50,9 +54,9 @@ use text::LineIndex;
 
 /// Runs the server on standard input and output until the client says `exit`. Returns
 /// whether the client asked to shut down first (the protocol's exit code is 0 then, else 1).
-pub fn run_stdio() -> anyhow::Result<bool> {
+pub fn run_stdio(attack: AttackArgs) -> anyhow::Result<bool> {
     let (connection, io_threads) = Connection::stdio();
-    let clean = serve(&connection)?;
+    let clean = serve(&connection, attack)?;
     drop(connection);
     io_threads.join().context("language server I/O")?;
     Ok(clean)
@@ -84,7 +88,9 @@ fn capabilities() -> ServerCapabilities {
 }
 
 /// Runs the protocol on an established connection until `exit`; whether `shutdown` came first.
-pub fn serve(connection: &Connection) -> anyhow::Result<bool> {
+/// `attack` names ATT&CK bundles for SIG010's existence checks, besides those `attack = [...]`
+/// in `sigsmith.toml` names (as `lint --attack`).
+pub fn serve(connection: &Connection, attack: AttackArgs) -> anyhow::Result<bool> {
     let (id, params) = connection.initialize_start()?;
     let params: InitializeParams =
         serde_json::from_value(params).context("invalid initialize parameters")?;
@@ -97,6 +103,7 @@ pub fn serve(connection: &Connection) -> anyhow::Result<bool> {
     });
     connection.initialize_finish(id, result)?;
     let mut server = Server::new(connection, workspace_roots(&params));
+    server.attack_args = attack;
     if watches_files(&params) {
         server.watch_yaml_files();
     }
@@ -162,6 +169,10 @@ struct Server<'c> {
     cache: HashMap<PathBuf, FileLint>,
     /// Files whose text changed since the last lint.
     stale: HashSet<PathBuf>,
+    /// ATT&CK bundles from the command line.
+    attack_args: AttackArgs,
+    /// The ATT&CK bundles loaded (command line and configuration) and their data.
+    attack: (Vec<PathBuf>, Option<Arc<dyn AttackIndex>>),
 }
 
 /// The key of a document: its file path, or its URI for other schemes (`untitled:`).
@@ -184,6 +195,8 @@ impl<'c> Server<'c> {
             dirty: false,
             cache: HashMap::new(),
             stale: HashSet::new(),
+            attack_args: AttackArgs::default(),
+            attack: (Vec::new(), None),
         }
     }
 
@@ -424,6 +437,26 @@ impl<'c> Server<'c> {
         }
     }
 
+    /// The ATT&CK data of the bundles the command line and the configuration name, loaded
+    /// again (and every file checked again) when that list changes; a bundle that does not
+    /// load is shown once and SIG010 then checks tag syntax only.
+    fn attack_data(&mut self, config: &Config) -> Option<Arc<dyn AttackIndex>> {
+        let configured = bundles_of(config);
+        let paths = self.attack_args.paths(&configured);
+        if paths != self.attack.0 {
+            self.cache.clear();
+            let data = match self.attack_args.load(&configured) {
+                Ok(data) => data.map(|d| Arc::new(d) as Arc<dyn AttackIndex>),
+                Err(e) => {
+                    self.show_message(MessageType::ERROR, format!("sigsmith: {e:#}"));
+                    None
+                }
+            };
+            self.attack = (paths, data);
+        }
+        self.attack.1.clone()
+    }
+
     fn in_workspace(&self, path: &Path) -> bool {
         self.roots.iter().any(|r| path.starts_with(r))
     }
@@ -507,6 +540,7 @@ impl<'c> Server<'c> {
             // Other profiles classify fields differently: every file again.
             self.cache.clear();
         }
+        let attack = self.attack_data(&config);
         let mut excludes = Excludes::new();
         let _ = excludes.add(&config.root, &config.exclude_globs());
         // The text each file has now: the editor's for open files, else the disk's.
@@ -523,7 +557,7 @@ impl<'c> Server<'c> {
         }
         let opts = LintOptions {
             profiles: vocab.clone(),
-            attack: None,
+            attack,
         };
         self.cache.retain(|p, _| current.contains_key(p));
         let todo: Vec<SourceFile> = current
