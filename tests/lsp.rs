@@ -76,7 +76,7 @@ impl Client {
             next_id: 1,
             backlog: Vec::new(),
         };
-        let uri = file_uri(root);
+        let uri = raw_file_uri(root);
         let init = client.request(
             "initialize",
             json!({
@@ -169,7 +169,11 @@ impl Client {
 }
 
 fn file_uri(path: &Path) -> String {
-    let path = std::fs::canonicalize(path).expect("canonical path");
+    raw_file_uri(&std::fs::canonicalize(path).expect("canonical path"))
+}
+
+/// The `file:` URI of `path` as given (symbolic links kept).
+fn raw_file_uri(path: &Path) -> String {
     let mut s = String::from("file://");
     for part in path
         .to_str()
@@ -615,6 +619,27 @@ fn files_changed_on_disk_reach_repository_checks_through_watchers() {
     );
     let diags = client.diagnostics(&uri);
     assert!(with_code(&diags, "SIG004").is_empty(), "{diags:?}");
+    assert!(client.finish().success());
+}
+
+/// A workspace reached through a symbolic link and a document through its real path are one
+/// file: no duplicate id of the rule with itself.
+#[cfg(unix)]
+#[test]
+fn a_file_seen_through_a_link_is_not_its_own_duplicate() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let real = tmp.path().join("real");
+    std::fs::create_dir(&real).expect("dir");
+    std::os::unix::fs::symlink(&real, tmp.path().join("link")).expect("symlink");
+    std::fs::write(real.join("rule.yml"), UNDEFINED).expect("write");
+    let linked = tmp.path().join("link");
+    let (mut client, _) = Client::start(&linked);
+    let uri = file_uri(&real) + "/rule.yml";
+    client.open(&uri, UNDEFINED);
+    let diags = client.diagnostics(&uri);
+    assert!(codes(&diags).contains(&"SIG006"), "{diags:?}");
+    assert!(with_code(&diags, "SIG004").is_empty(), "{diags:?}");
+    assert!(with_code(&diags, "SIG016").is_empty(), "{diags:?}");
     assert!(client.finish().success());
 }
 

@@ -129,12 +129,13 @@ fn workspace_roots(params: &InitializeParams) -> Vec<PathBuf> {
         .iter()
         .flatten()
         .filter_map(|f| f.uri.to_file_path().ok())
+        .map(|p| canonical(&p))
         .collect();
     #[allow(deprecated)]
     if roots.is_empty()
         && let Some(p) = params.root_uri.as_ref().and_then(|u| u.to_file_path().ok())
     {
-        roots.push(p);
+        roots.push(canonical(&p));
     }
     roots
 }
@@ -175,10 +176,27 @@ struct Server<'c> {
     attack: (Vec<PathBuf>, Option<Arc<dyn AttackIndex>>),
 }
 
-/// The key of a document: its file path, or its URI for other schemes (`untitled:`).
+/// The key of a document: its canonical file path (so a file reached through a symbolic link,
+/// `/tmp` and `/private/tmp`, is one file, never a duplicate of itself), or its URI for other
+/// schemes (`untitled:`).
 fn doc_key(uri: &Url) -> PathBuf {
-    uri.to_file_path()
-        .unwrap_or_else(|()| PathBuf::from(uri.as_str()))
+    match uri.to_file_path() {
+        Ok(p) => canonical(&p),
+        Err(()) => PathBuf::from(uri.as_str()),
+    }
+}
+
+/// `path` with symbolic links resolved; for a file that no longer exists, its folder resolved.
+fn canonical(path: &Path) -> PathBuf {
+    if let Ok(c) = std::fs::canonicalize(path) {
+        return c;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(dir), Some(name)) => {
+            std::fs::canonicalize(dir).map_or_else(|_| path.to_path_buf(), |d| d.join(name))
+        }
+        _ => path.to_path_buf(),
+    }
 }
 
 impl<'c> Server<'c> {
