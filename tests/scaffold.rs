@@ -332,7 +332,26 @@ fn catalog_covers_the_issue_targets() {
         .iter()
         .map(|t| t.logsource.service.as_deref())
         .collect();
-    assert_eq!(services, [Some("control_api_audit"), Some("ot_protocol")]);
+    assert_eq!(
+        services,
+        [
+            Some("audit"),
+            Some("modbus_detailed"),
+            Some("dnp3"),
+            Some("s7comm"),
+            Some("cip"),
+            Some("opcua_binary")
+        ]
+    );
+    // Each target names the product that produces its log.
+    for t in &det0742.targets {
+        let d = t.logsource.definition.as_deref().unwrap_or_default();
+        assert!(
+            d.contains("OPC UA") || d.contains("Zeek"),
+            "{}: {d}",
+            t.name
+        );
+    }
     let dc0112 = c.get("DC0112").expect("DC0112");
     let products: Vec<_> = dc0112
         .targets

@@ -10,6 +10,7 @@ pub mod eval;
 pub mod harden;
 pub mod init;
 pub mod lint;
+pub mod lsp;
 pub mod new;
 pub mod rules;
 pub mod show;

@@ -80,14 +80,6 @@ pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
         include_str!("../../data/vocabulary/google-workspace.yml"),
     ),
     (
-        "ics-control-api.yml",
-        include_str!("../../data/vocabulary/ics-control-api.yml"),
-    ),
-    (
-        "ics-ot-protocol.yml",
-        include_str!("../../data/vocabulary/ics-ot-protocol.yml"),
-    ),
-    (
         "ios-app-api.yml",
         include_str!("../../data/vocabulary/ios-app-api.yml"),
     ),
