@@ -1638,6 +1638,10 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 15, "every built-in target has its field profile");
+        let targets: usize = catalog.list().iter().map(|s| s.targets.len()).sum();
+        assert!(
+            checked == targets && checked >= 10,
+            "{checked} of {targets} checked"
+        );
     }
 }
