@@ -139,10 +139,11 @@ pub fn pos_of(text: &str, offset: usize) -> crate::yaml::Pos {
     )
 }
 
-/// The byte range of `span` in `text`, when both ends lie in the text.
+/// The byte range of `span` in `text`, when its start lies in the text (an end past the
+/// text, as a parser reports for a node ending the file, is the text's end).
 pub fn range_of(text: &str, span: crate::yaml::Span) -> Option<Range<usize>> {
     let start = offset_of(text, span.start)?;
-    let end = offset_of(text, span.end)?.max(start);
+    let end = offset_of(text, span.end).unwrap_or(text.len()).max(start);
     Some(start..end)
 }
 

@@ -19,6 +19,7 @@ pub mod discover;
 pub mod edit;
 pub mod eval;
 pub mod lint;
+pub mod lsp;
 pub mod output;
 pub mod scaffold;
 pub mod schema;

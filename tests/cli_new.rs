@@ -401,3 +401,62 @@ fn update_keeps_a_filled_draft_through_a_template_change() {
     assert!(stderr(&o).contains("nothing was written"), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&file).expect("read"), commented);
 }
+
+/// `--companion separate` writes the correlation beside the rule, the two files together are
+/// the inline draft, and the linter resolves the correlation's rule across the files.
+#[test]
+fn companion_separate_writes_two_files_that_lint_together() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let sel = [
+        "new",
+        "DET0078",
+        "--target",
+        "aws-cloudtrail",
+        "--date",
+        DATE,
+    ];
+    let inline = run(&sel);
+    assert!(inline.status.success(), "{}", stderr(&inline));
+    let out = tmp.path().join("drafts");
+    let out_s = out.to_str().expect("utf-8");
+    let o = run(&[&sel[..], &["--out", out_s, "--companion", "separate"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dir = out.join("cloud-api-audit");
+    let rule = std::fs::read_to_string(dir.join("det0078_aws_cloudtrail.yml")).expect("rule");
+    let corr = std::fs::read_to_string(dir.join("det0078_aws_cloudtrail_correlation.yml"))
+        .expect("correlation");
+    assert!(
+        !rule.contains("\n---\n") && !corr.contains("\n---\n"),
+        "{rule}{corr}"
+    );
+    assert!(
+        corr.starts_with("title: ") && corr.contains("\ncorrelation:\n"),
+        "{corr}"
+    );
+    assert_eq!(format!("{rule}---\n{corr}"), stdout(&inline));
+    let lint = run(&["lint", "--no-config", "--select", "SIG011", out_s]);
+    assert_eq!(
+        lint.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&lint),
+        stderr(&lint)
+    );
+    // --update on separate files keeps each one's content.
+    let o = run(&[
+        &sel[..],
+        &["--out", out_s, "--companion", "separate", "--update"],
+    ]
+    .concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("2 up to date"), "{}", stderr(&o));
+    // An inline file updated as separate would lose its correlation document: refused.
+    std::fs::write(dir.join("det0078_aws_cloudtrail.yml"), stdout(&inline)).expect("inline");
+    let o = run(&[
+        &sel[..],
+        &["--out", out_s, "--companion", "separate", "--update"],
+    ]
+    .concat());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("its own file"), "{}", stderr(&o));
+}

@@ -69,33 +69,17 @@ fn day_of(ms: i64) -> i64 {
     ms.div_euclid(DAY_MS)
 }
 
-/// `YYYY-MM-DD` of a day.
+/// `YYYY-MM-DD` of a day (days since the Unix epoch, UTC).
 pub fn date_text(day: i64) -> String {
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = day + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!("{y:04}-{m:02}-{d:02}")
+    jiff::Timestamp::from_second(day.saturating_mul(86_400)).map_or_else(
+        |_| day.to_string(),
+        |t| t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string(),
+    )
 }
 
-/// RFC 3339 text of a Unix-millisecond time (UTC, seconds).
+/// RFC 3339 text of a Unix-millisecond time (UTC).
 pub fn time_text(ms: i64) -> String {
-    let day = day_of(ms);
-    let secs = (ms - day * DAY_MS) / 1000;
-    format!(
-        "{}T{:02}:{:02}:{:02}Z",
-        date_text(day),
-        secs / 3600,
-        (secs / 60) % 60,
-        secs % 60
-    )
+    jiff::Timestamp::from_millisecond(ms).map_or_else(|_| ms.to_string(), |t| t.to_string())
 }
 
 /// Statistics of one aggregated value.

@@ -210,6 +210,12 @@ pub fn run(args: BaselineArgs, globals: Globals) -> anyhow::Result<ExitCode> {
                     &f.text,
                     &filled,
                 ));
+            } else if args.write && !read_errors.is_empty() {
+                writeln!(
+                    stderr,
+                    "error: {}: not written: some events could not be read, so the history is incomplete",
+                    f.path.display()
+                )?;
             } else if args.write {
                 edit::write_back(&f.path, &filled)
                     .with_context(|| format!("{}: cannot write", f.path.display()))?;

@@ -18,6 +18,8 @@ Examples:
   sigsmith new --all --out drafts --force       # regenerate (byte-identical for the same date)
   sigsmith new --all --out drafts --update      # take template and catalog updates, keep your edits
   sigsmith new --all --out drafts --update --diff  # only show what --update would change
+  sigsmith new --all --out drafts --companion separate
+                                                # correlations in <name>_correlation.yml files
   sigsmith new --all --example-values --out ci  # placeholders filled with example values
   sigsmith new DC0112 --templates my-templates  # my-templates/mobile-api-calls.yml.j2 overrides
   sigsmith new --all --attack enterprise-attack.json --attack ics-attack.json --out drafts
@@ -83,6 +85,10 @@ pub struct NewArgs {
     /// cannot be kept.
     #[arg(long, requires = "out")]
     pub update: bool,
+    /// Where the companion correlation rule goes: `inline` (a second YAML document of the rule's
+    /// file) or `separate` (its own file, `<name>_correlation.yml`, beside the rule).
+    #[arg(long, value_name = "WHERE", value_enum, default_value_t = scaffold::Companion::Inline)]
+    pub companion: scaffold::Companion,
     /// With --update: print the diff only, write nothing.
     #[arg(long, requires = "update")]
     pub diff: bool,
@@ -242,7 +248,10 @@ pub fn run(args: NewArgs, globals: Globals) -> anyhow::Result<ExitCode> {
         example_values: args.example_values,
     };
     let renderer = Renderer::new(args.templates.as_deref())?;
-    let drafts = render_all(&renderer, &pairs, &options)?;
+    let mut drafts = Vec::new();
+    for d in render_all(&renderer, &pairs, &options)? {
+        drafts.extend(d.into_files(args.companion)?);
+    }
     let mut stdout = anstream::stdout();
     match &args.out {
         None => {
