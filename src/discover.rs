@@ -555,6 +555,7 @@ fn unreadable(path: &Path, pos: Pos, message: String) -> Finding {
                 .to_owned(),
         ),
         related: Vec::new(),
+        fix: None,
     }
 }
 

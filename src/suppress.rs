@@ -556,6 +556,7 @@ fn unused(path: &Path, pos: Pos, end: Option<Pos>, message: String, help: &str) 
         doc_title: None,
         help: Some(help.to_owned()),
         related: Vec::new(),
+        fix: None,
     }
 }
 
@@ -686,6 +687,7 @@ title: c
             doc_title: None,
             help: None,
             related: Vec::new(),
+            fix: None,
         }
     }
 

@@ -138,8 +138,8 @@ fn unknown_strategy_or_target_exits_2_with_valid_names() {
     let o = run(&["new", "DET0742", "--target", "aws-cloudtrail"]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains("DET0742/ics-control-api-audit"), "{err}");
-    assert!(err.contains("DET0742/ot-network-protocol"), "{err}");
+    assert!(err.contains("DET0742/opcua-audit-events"), "{err}");
+    assert!(err.contains("DET0742/zeek-modbus"), "{err}");
     assert!(o.stdout.is_empty());
 
     let o = run(&["show", "nope"]);
@@ -193,7 +193,7 @@ fn templates_dir_overrides_by_name() {
     let dir = tmp.path().to_str().expect("utf-8");
     let o = run(&["new", "DET0742", "--templates", dir, "--date", DATE]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("x_site: ics-control-api-audit\n"));
+    assert!(stdout(&o).contains("x_site: opcua-audit-events\n"));
     assert!(stdout(&o).contains("level: low\n"));
 
     std::fs::write(
@@ -241,7 +241,7 @@ fn strategies_and_show_list_targets() {
         "DET0078",
         "DET0742",
         "aws-cloudtrail",
-        "ot-network-protocol",
+        "zeek-modbus",
     ] {
         assert!(text.contains(id), "{id}: {text}");
     }
@@ -268,7 +268,7 @@ fn strategies_and_show_list_targets() {
     assert_eq!(v["strategy"]["id"], "DET0742");
     assert_eq!(
         v["strategy"]["targets"][0]["baselines"][0]["placeholder"],
-        "<<baseline:approved_engineering_workstations>>"
+        "<<baseline:approved_service_accounts>>"
     );
 }
 

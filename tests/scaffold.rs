@@ -332,7 +332,26 @@ fn catalog_covers_the_issue_targets() {
         .iter()
         .map(|t| t.logsource.service.as_deref())
         .collect();
-    assert_eq!(services, [Some("control_api_audit"), Some("ot_protocol")]);
+    assert_eq!(
+        services,
+        [
+            Some("audit"),
+            Some("modbus_detailed"),
+            Some("dnp3"),
+            Some("s7comm"),
+            Some("cip"),
+            Some("opcua_binary")
+        ]
+    );
+    // Each target names the product that produces its log.
+    for t in &det0742.targets {
+        let d = t.logsource.definition.as_deref().unwrap_or_default();
+        assert!(
+            d.contains("OPC UA") || d.contains("Zeek"),
+            "{}: {d}",
+            t.name
+        );
+    }
     let dc0112 = c.get("DC0112").expect("DC0112");
     let products: Vec<_> = dc0112
         .targets
@@ -392,7 +411,33 @@ fn cloud_conditions_never_match_on_the_api_selection_alone() {
             .filter_map(|(k, _)| k.as_str())
             .filter(|k| k.starts_with("filter_"))
             .collect();
-        assert_eq!(filters.len(), t.baselines.len());
+        assert_eq!(filters.len(), t.baseline_filters().len());
+        // Who and from where are one approved use: the principal baseline and the network
+        // baseline sit in the same filter, so an approved principal calling from outside its
+        // network is not suppressed.
+        for f in t.baseline_filters() {
+            let sel = detection.get(&f.name).expect("filter");
+            let keys: Vec<&str> = sel
+                .as_map()
+                .expect("filter map")
+                .iter()
+                .filter_map(|(k, _)| k.as_str())
+                .collect();
+            assert_eq!(keys.len(), f.baselines.len(), "{}: {keys:?}", t.name);
+        }
+        let grouped = t.baseline_filters().iter().any(|f| {
+            f.baselines
+                .iter()
+                .any(|b| t.context.identity.contains(&b.field))
+                && f.baselines
+                    .iter()
+                    .any(|b| !t.context.identity.contains(&b.field))
+        });
+        assert!(
+            grouped,
+            "{}: who and from where are separate filters",
+            t.name
+        );
     }
 }
 

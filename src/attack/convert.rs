@@ -350,7 +350,7 @@ fn analytic_targets(
     let mut groups: Vec<Group<'_>> = Vec::new();
     let mut unmapped: Vec<&LogSourceRef> = Vec::new();
     for r in &a.log_sources {
-        let mapped = table.resolve(s.domain, &r.name, r.channel.as_deref());
+        let mapped = table.resolve_ref(s.domain, r, &a.description);
         if mapped.is_empty() {
             unmapped.push(r);
         }
@@ -432,21 +432,38 @@ fn mapped_target(table: &LogsourceTable, a: &Analytic, g: &Group<'_>, platform: 
         watch,
         tuning,
     } = element_parts(&a.mutable_elements, &mut context);
+    // An API-audit draft filters the callers expected to make these calls: by identity, or
+    // by source address where the log has no account (an ICS protocol log).
+    let caller = [ContextClass::Identity, ContextClass::Source]
+        .into_iter()
+        .find_map(|c| context.class(c).first().map(|f| (c, f.clone())));
     if m.family != Family::Generic
-        && let Some(identity) = context.identity.first()
+        && let Some((class, field)) = caller
         && !baselines
             .iter()
-            .any(|b| context.identity.contains(&b.field))
+            .any(|b| context.class(class).contains(&b.field))
     {
+        let (description, modifiers) = if class == ContextClass::Identity {
+            (
+                "Identities expected to make these calls (service accounts, automation, \
+                 administrators), from the inventory of this API's legitimate users",
+                Vec::new(),
+            )
+        } else {
+            (
+                "Addresses of the systems expected to make these calls (control servers, \
+                 HMIs, engineering workstations), from the inventory of this interface's \
+                 legitimate clients",
+                Vec::new(),
+            )
+        };
         baselines.push(Baseline {
             name: unique_name(&baselines, "expected_callers"),
-            description: "Identities expected to make these calls (service accounts, \
-                          automation, administrators), from the inventory of this API's \
-                          legitimate users"
-                .to_owned(),
-            field: identity.clone(),
-            modifiers: Vec::new(),
+            description: description.to_owned(),
+            field,
+            modifiers,
             examples: Vec::new(),
+            group: None,
         });
     }
     let ls = &m.logsource;
@@ -1204,6 +1221,7 @@ fn element_parts<'m>(
                 field,
                 modifiers,
                 examples: Vec::new(),
+                group: None,
             });
         }
     }
@@ -1622,6 +1640,6 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 11);
+        assert_eq!(checked, 15, "every built-in target has its field profile");
     }
 }

@@ -166,7 +166,8 @@ fn selection(name: &str, note: Option<String>, alts: &[Selection]) -> SelectionC
 pub struct DetectionCtx {
     /// Selections in order (`selection_api`, then `selection_context` when present).
     pub selections: Vec<SelectionCtx>,
-    /// Negated baseline filters (`filter_<baseline>`), one field each.
+    /// Negated baseline filters (`filter_<baseline>`, or `filter_<group>` with one key per
+    /// baseline of the group: who AND from where).
     pub filters: Vec<SelectionCtx>,
     /// The condition.
     pub condition: String,
@@ -341,46 +342,62 @@ impl DraftContext {
                 vec![b.placeholder()]
             }
         };
+        // One filter per approved use: a grouped baseline (who AND from where) is one
+        // selection with one key per baseline, so every part must match to suppress.
+        let match_of = |b: &crate::strategy::Baseline| {
+            // A placeholder is not a network nor a number: pySigma rejects it under `|cidr`
+            // or a time part (`|hour`). Until the baseline is filled, the key goes without
+            // that modifier and the comment says what to fill and which key to use.
+            let typed = b.modifiers.iter().copied().find(|m| m.needs_typed_values());
+            if let Some(typed) = typed.filter(|_| !use_examples(b)) {
+                let kept: Vec<Modifier> = b
+                    .modifiers
+                    .iter()
+                    .copied()
+                    .filter(|m| !m.needs_typed_values())
+                    .collect();
+                (
+                    MatchCtx {
+                        key: detection_key(&b.field, &kept),
+                        values: typed_values(&[], &value_list(b)),
+                    },
+                    format!(
+                        "{} (fill with {}, then use the key {})",
+                        b.description,
+                        typed_what(typed),
+                        b.key()
+                    ),
+                )
+            } else {
+                (
+                    MatchCtx {
+                        key: b.key(),
+                        values: typed_values(&b.modifiers, &value_list(b)),
+                    },
+                    b.description.clone(),
+                )
+            }
+        };
         let filters: Vec<SelectionCtx> = target
-            .baselines
-            .iter()
-            .map(|b| {
-                // A placeholder is not a network nor a number: pySigma rejects it under `|cidr`
-                // or a time part (`|hour`). Until the baseline is filled, the key goes without
-                // that modifier and the comment says what to fill and which key to use.
-                let typed = b.modifiers.iter().copied().find(|m| m.needs_typed_values());
-                let (key, note) = if let Some(typed) = typed.filter(|_| !use_examples(b)) {
-                    let kept: Vec<Modifier> = b
-                        .modifiers
-                        .iter()
-                        .copied()
-                        .filter(|m| !m.needs_typed_values())
-                        .collect();
-                    let what = typed_what(typed);
-                    (
-                        detection_key(&b.field, &kept),
-                        format!(
-                            "{} (fill with {what}, then use the key {})",
-                            b.description,
-                            b.key()
-                        ),
-                    )
+            .baseline_filters()
+            .into_iter()
+            .map(|f| {
+                let (matches, notes): (Vec<MatchCtx>, Vec<String>) =
+                    f.baselines.iter().map(|b| match_of(b)).unzip();
+                let note = if notes.len() == 1 {
+                    notes.into_iter().next().unwrap_or_default()
                 } else {
-                    (b.key(), b.description.clone())
+                    format!(
+                        "approved use, every part must match: {}",
+                        notes.join("; and ")
+                    )
                 };
                 SelectionCtx {
-                    name: b.filter_name(),
+                    name: f.name,
                     note: Some(note),
                     alternatives: vec![AlternativeCtx {
                         note: None,
-                        matches: vec![MatchCtx {
-                            values: if use_examples(b) {
-                                typed_values(&b.modifiers, &value_list(b))
-                            } else {
-                                typed_values(&[], &value_list(b))
-                            },
-                            key,
-                        }],
+                        matches,
                     }],
                 }
             })

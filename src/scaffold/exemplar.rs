@@ -234,10 +234,11 @@ fn draft_matches(event: &Flat, target: &Target, filled: bool) -> bool {
             .as_ref()
             .is_none_or(|c| any_matches(event, &c.any_of))
         && !(filled
-            && target
-                .baselines
-                .iter()
-                .any(|b| !b.examples.is_empty() && baseline_matches(event, b)))
+            && target.baseline_filters().iter().any(|f| {
+                f.baselines
+                    .iter()
+                    .all(|b| !b.examples.is_empty() && baseline_matches(event, b))
+            }))
 }
 
 /// A neutral value for a context field that matches none of its baselines.
@@ -423,21 +424,32 @@ fn negative_baseline(
     target: &Target,
     selection_fields: &[String],
 ) -> Option<(String, Flat)> {
-    target
-        .baselines
-        .iter()
-        .filter(|b| !selection_fields.contains(&b.field))
-        .find_map(|b| {
-            let value = example_event_value(b)?;
-            let mut neg = event.clone();
-            set(&mut neg, &b.field, value);
-            baseline_matches(&neg, b).then(|| {
+    // A filter suppresses only when every baseline of its group matches: set them all.
+    target.baseline_filters().into_iter().find_map(|f| {
+        if f.baselines
+            .iter()
+            .any(|b| selection_fields.contains(&b.field))
+        {
+            return None;
+        }
+        let mut neg = event.clone();
+        for b in &f.baselines {
+            set(&mut neg, &b.field, example_event_value(b)?);
+        }
+        let names: Vec<&str> = f.baselines.iter().map(|b| b.name.as_str()).collect();
+        f.baselines
+            .iter()
+            .all(|b| baseline_matches(&neg, b))
+            .then(|| {
                 (
-                    format!("same call from baseline {} (example value)", b.name),
+                    format!(
+                        "same call from baseline {} (example value)",
+                        names.join(" and ")
+                    ),
                     neg,
                 )
             })
-        })
+    })
 }
 
 fn negative_context(event: &Flat, target: &Target) -> Option<(String, Flat)> {

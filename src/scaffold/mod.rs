@@ -10,6 +10,7 @@
 
 mod context;
 pub mod exemplar;
+pub mod harden;
 pub mod quote;
 pub mod update;
 pub mod write;

@@ -322,6 +322,12 @@ pub struct Baseline {
     /// imported from ATT&CK mutable elements (ATT&CK gives no values); the placeholder stays.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<String>,
+    /// The approved use this baseline is one part of (`approved_automation`): baselines with
+    /// the same group form one filter whose fields must all match (who AND from where), so an
+    /// approved principal calling from outside its approved network still alerts. A baseline
+    /// without a group is a filter of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 impl Baseline {
@@ -335,10 +341,38 @@ impl Baseline {
         detection_key(&self.field, &self.modifiers)
     }
 
-    /// The detection identifier of the filter (`filter_approved_automation_principals`).
+    /// The detection identifier of the filter this baseline belongs to
+    /// (`filter_approved_automation` for a grouped baseline, else
+    /// `filter_approved_automation_principals`).
     pub fn filter_name(&self) -> String {
-        format!("filter_{}", self.name)
+        format!("filter_{}", self.group.as_deref().unwrap_or(&self.name))
     }
+}
+
+/// One negated baseline filter of a draft: the baselines that must all match for an event to
+/// be approved use (one baseline, or a group combining who and from where).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaselineFilter<'a> {
+    /// The detection identifier (`filter_approved_automation`).
+    pub name: String,
+    /// The baselines, in catalog order; all of them must match.
+    pub baselines: Vec<&'a Baseline>,
+}
+
+/// The filters of `baselines`, in the order of their first baseline.
+pub fn baseline_filters(baselines: &[Baseline]) -> Vec<BaselineFilter<'_>> {
+    let mut out: Vec<BaselineFilter<'_>> = Vec::new();
+    for b in baselines {
+        let name = b.filter_name();
+        match out.iter_mut().find(|f| f.name == name) {
+            Some(f) => f.baselines.push(b),
+            None => out.push(BaselineFilter {
+                name,
+                baselines: vec![b],
+            }),
+        }
+    }
+    out
 }
 
 /// The kind of a companion correlation rule (Sigma specification v2).
@@ -441,6 +475,11 @@ impl Target {
     /// The baseline called `name`.
     pub fn baseline(&self, name: &str) -> Option<&Baseline> {
         self.baselines.iter().find(|b| b.name == name)
+    }
+
+    /// The negated baseline filters of the draft (see [`baseline_filters`]).
+    pub fn baseline_filters(&self) -> Vec<BaselineFilter<'_>> {
+        baseline_filters(&self.baselines)
     }
 }
 

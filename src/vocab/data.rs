@@ -80,14 +80,6 @@ pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
         include_str!("../../data/vocabulary/google-workspace.yml"),
     ),
     (
-        "ics-control-api.yml",
-        include_str!("../../data/vocabulary/ics-control-api.yml"),
-    ),
-    (
-        "ics-ot-protocol.yml",
-        include_str!("../../data/vocabulary/ics-ot-protocol.yml"),
-    ),
-    (
         "ios-app-api.yml",
         include_str!("../../data/vocabulary/ios-app-api.yml"),
     ),
@@ -121,6 +113,10 @@ pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
         include_str!("../../data/vocabulary/onepassword.yml"),
     ),
     (
+        "opcua-audit.yml",
+        include_str!("../../data/vocabulary/opcua-audit.yml"),
+    ),
+    (
         "salesforce.yml",
         include_str!("../../data/vocabulary/salesforce.yml"),
     ),
@@ -135,6 +131,30 @@ pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
     (
         "tailscale-audit.yml",
         include_str!("../../data/vocabulary/tailscale-audit.yml"),
+    ),
+    (
+        "zeek-bacnet.yml",
+        include_str!("../../data/vocabulary/zeek-bacnet.yml"),
+    ),
+    (
+        "zeek-dnp3.yml",
+        include_str!("../../data/vocabulary/zeek-dnp3.yml"),
+    ),
+    (
+        "zeek-enip.yml",
+        include_str!("../../data/vocabulary/zeek-enip.yml"),
+    ),
+    (
+        "zeek-modbus.yml",
+        include_str!("../../data/vocabulary/zeek-modbus.yml"),
+    ),
+    (
+        "zeek-opcua-binary.yml",
+        include_str!("../../data/vocabulary/zeek-opcua-binary.yml"),
+    ),
+    (
+        "zeek-s7comm.yml",
+        include_str!("../../data/vocabulary/zeek-s7comm.yml"),
     ),
     (
         "zendesk-audit.yml",

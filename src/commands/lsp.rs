@@ -1,0 +1,30 @@
+//! `sigsmith lsp`: the language server on standard input and output (see [`crate::lsp`]).
+
+use std::process::ExitCode;
+
+use crate::cli::Globals;
+
+/// Arguments of `sigsmith lsp`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+The server speaks the Language Server Protocol (JSON-RPC) on standard input and output, so an
+editor starts it; it is not meant to be run by hand. It reports every lint check as
+diagnostics while you type (with sigsmith.toml and suppression comments applied as by `lint`),
+checks duplicate ids and correlation references across the workspace folders, shows check
+docs, modifiers and field classes on hover, completes modifiers, log source values and field
+names, and offers code actions that suppress a finding.
+
+Editor setup (VS Code, Neovim, Helix): see the README, section Editor integration.")]
+pub struct LspArgs {
+    /// Talk over standard input and output (the only transport; accepted because editors pass
+    /// it).
+    #[arg(long)]
+    pub stdio: bool,
+}
+
+/// Runs `sigsmith lsp` until the editor ends the session.
+pub fn run(args: LspArgs, _globals: Globals) -> anyhow::Result<ExitCode> {
+    let _ = args.stdio;
+    crate::lsp::run_stdio()?;
+    Ok(ExitCode::SUCCESS)
+}
