@@ -1071,8 +1071,10 @@ fn element_use(m: &MutableElement, context: &ContextFields) -> ElementUse {
             | ContextClass::Time
     );
     if by_class && let Some(field) = context.class(class).first() {
+        // Time windows as Sigma's time-part modifier (hours of the day), not a regex over
+        // the timestamp text that backends misread.
         let modifiers = if class == ContextClass::Time {
-            vec![Modifier::Re]
+            vec![Modifier::Hour]
         } else if cidr(field) {
             vec![Modifier::Cidr]
         } else {
@@ -1567,7 +1569,7 @@ mod tests {
                 field: "eventTime".into(),
                 class: ContextClass::Time,
                 known: true,
-                modifiers: vec![Modifier::Re]
+                modifiers: vec![Modifier::Hour]
             }
         );
     }

@@ -195,6 +195,18 @@ pub enum Modifier {
     Cidr,
     /// `|all`.
     All,
+    /// `|minute`: the minute (0-59) of a timestamp field; the values are numbers.
+    Minute,
+    /// `|hour`: the hour (0-23) of a timestamp field (time windows without regular expressions).
+    Hour,
+    /// `|day`: the day of the month (1-31).
+    Day,
+    /// `|week`: the ISO week (1-53).
+    Week,
+    /// `|month`: the month (1-12).
+    Month,
+    /// `|year`: the year.
+    Year,
 }
 
 impl Modifier {
@@ -207,7 +219,26 @@ impl Modifier {
             Modifier::Re => "re",
             Modifier::Cidr => "cidr",
             Modifier::All => "all",
+            Modifier::Minute => "minute",
+            Modifier::Hour => "hour",
+            Modifier::Day => "day",
+            Modifier::Week => "week",
+            Modifier::Month => "month",
+            Modifier::Year => "year",
         }
+    }
+
+    /// The inclusive range of a time-part modifier's values (as the linter checks them,
+    /// [`crate::lint::detection::ModifierKind::time_range`]), `None` for other modifiers.
+    pub fn time_range(self) -> Option<(i64, i64)> {
+        crate::lint::detection::ModifierKind::parse(self.as_str())
+            .and_then(crate::lint::detection::ModifierKind::time_range)
+    }
+
+    /// Whether the values must be typed for the modifier (networks for `cidr`, numbers for the
+    /// time parts): a `<<baseline:...>>` placeholder under it is rejected by Sigma tools.
+    pub fn needs_typed_values(self) -> bool {
+        self == Modifier::Cidr || self.time_range().is_some()
     }
 }
 
