@@ -9,7 +9,10 @@ the reference). A conversion fails the run unless the backend itself declares th
 missing, read from the backend's own capabilities, never from a list of drafts:
 - a correlation rule for a backend without correlation methods (`correlation_methods` unset),
 - a time-part modifier (`|hour`, `|minute`...) for a backend without a timestamp-part expression
-  (`field_timestamp_part_expression` unset; pySigma raises NotImplementedError for it).
+  (`field_timestamp_part_expression` unset and the conversion method not overridden). pySigma raises NotImplementedError for one value,
+  but a list of values (`timestamp|hour: [2, 3, 4]`) goes through the backends' IN-list shortcut
+  and comes out as `timestamp IN (2, 3, 4)` (pySigma 1.5.1): a query that converts and is wrong.
+  Such rules are therefore reported as unsupported and never counted as converted.
 Both are printed, with counts, so nothing is skipped silently. Exit 1 on any other failure.
 """
 
@@ -17,12 +20,14 @@ import sys
 from pathlib import Path
 
 from sigma.collection import SigmaCollection
+from sigma.conversion.base import TextQueryBackend
 from sigma.backends.splunk import SplunkBackend
 from sigma.backends.elasticsearch import LuceneBackend, ESQLBackend
 from sigma.backends.kusto import KustoBackend
 from sigma.backends.loki import LogQLBackend
 from sigma.rule import SigmaRule
 from sigma.correlations import SigmaCorrelationRule
+from sigma.modifiers import SigmaTimestampModifier
 
 BACKENDS = [
     ("splunk", SplunkBackend),
@@ -31,9 +36,6 @@ BACKENDS = [
     ("kusto-sentinel", KustoBackend),
     ("loki", LogQLBackend),
 ]
-
-TIME_PARTS = ("minute", "hour", "day", "week", "month", "year")
-
 
 def uses_time_part(rule):
     if not isinstance(rule, SigmaRule):
@@ -46,9 +48,8 @@ def uses_time_part(rule):
                 if hasattr(item, "detection_items"):
                     stack.append(item)
                     continue
-                for m in item.modifiers:
-                    if m.__name__.lower().removeprefix("sigma").removesuffix("modifier") in TIME_PARTS:
-                        return True
+                if any(issubclass(m, SigmaTimestampModifier) for m in item.modifiers):
+                    return True
     return False
 
 
@@ -64,7 +65,12 @@ def main():
     converted = {}
     for name, cls in BACKENDS:
         backend_has_corr = bool(getattr(cls, "correlation_methods", None))
-        backend_has_time = isinstance(getattr(cls, "field_timestamp_part_expression", None), str)
+        backend_has_time = isinstance(
+            getattr(cls, "field_timestamp_part_expression", None), str
+        ) or (
+            cls.convert_condition_field_eq_val_timestamp_part
+            is not TextQueryBackend.convert_condition_field_eq_val_timestamp_part
+        )
         for p in files:
             rel = p.relative_to(root)
             text = texts[p]
