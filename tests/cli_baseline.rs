@@ -315,6 +315,22 @@ fn det0078_cloudtrail_draft_is_baselined_written_linted_and_alerts_on_the_outlie
     assert!(stderr(&out).contains("unchanged"), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(&path).expect("again"), after);
 
+    // `new --update` keeps the filled baselines and their provenance.
+    let out = run(
+        dir,
+        &[
+            "new",
+            "DET0078",
+            "--target",
+            "aws-cloudtrail",
+            "--out",
+            "drafts",
+            "--update",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&path).expect("updated"), after);
+
     // The filled draft lints with no error.
     let out = run(
         dir,

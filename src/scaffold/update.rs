@@ -444,6 +444,20 @@ impl Merger<'_> {
                     }
                     true
                 }
+                "baselines" => {
+                    let ok = m.merge_seq(
+                        "baseline",
+                        "name",
+                        e.value,
+                        f.value,
+                        &mut |m, ei, fi| m.merge_baseline(ei, fi),
+                        &|_| false,
+                    );
+                    if !ok {
+                        m.whole("sigsmith.baselines", e, f);
+                    }
+                    true
+                }
                 "exemplars" => {
                     let ok = m.merge_seq(
                         "exemplar",
@@ -471,6 +485,28 @@ impl Merger<'_> {
         if !ok {
             self.whole("sigsmith", e, f);
         }
+    }
+
+    /// A baseline: the template's name, description and field; the keys the template does
+    /// not write (`filled:`, the provenance `sigsmith baseline --write` records) are kept.
+    fn merge_baseline(&mut self, e: &Entry<'_>, f: &Entry<'_>) {
+        let (Some(ee), Some(fe)) = (
+            map_entries_of_item(&self.old, e),
+            map_entries_of_item(&self.new, f),
+        ) else {
+            self.whole("baseline ", e, f);
+            return;
+        };
+        let extra: Vec<&Entry<'_>> = ee
+            .iter()
+            .filter(|x| !fe.iter().any(|y| y.key == x.key))
+            .collect();
+        let Some(last) = fe.last() else { return };
+        for x in &extra {
+            self.kept
+                .push(format!("kept your {} of baseline {}", x.key, e.key));
+        }
+        self.insert(last.body.end, &extra, last.indent);
     }
 
     /// A validation prompt: the template's question, the user's answer.
