@@ -587,9 +587,12 @@ impl Renderer {
 
 /// Validates a rendered draft with the linter itself ([`crate::lint::engine`]), the one
 /// implementation of Sigma's rules here: a YAML error (SIG001) names the rendered line, any
-/// error-level finding (schema, duplicate key, dangling correlation, condition syntax...) names
-/// its check, and with `--example-values` an unresolved placeholder (API004) is an error. On
-/// top, the draft contract: one rule document, plus the companion when the target has one.
+/// error-level Sigma validity finding (the `SIG` checks: schema, duplicate key, dangling
+/// correlation, condition syntax...) names its check, and with `--example-values` an unresolved
+/// placeholder (API004) is an error. The `API` checks judge a draft's detection logic (an
+/// imported draft may still fire on API presence alone): they are for `sigsmith lint` on the
+/// written draft, not a reason to write nothing. On top, the draft contract: one rule
+/// document, plus the companion when the target has one.
 pub fn validate_draft(
     template: &str,
     draft: &str,
@@ -654,7 +657,7 @@ pub fn validate_draft(
     if let Some(f) = out
         .findings
         .iter()
-        .find(|f| f.severity == crate::diagnostic::Severity::Error)
+        .find(|f| f.severity == crate::diagnostic::Severity::Error && f.code.starts_with("SIG"))
     {
         return Err(invalid(
             kind(f.doc_index),
