@@ -550,3 +550,89 @@ fn bad_drafts_and_events_are_errors_naming_the_file() {
     let now = std::fs::read_to_string(&path).expect("draft");
     assert_eq!(now, before, "an incomplete history writes nothing");
 }
+
+#[test]
+fn emit_sigma_lints_clean_and_from_results_reads_grouped_rows() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let path = draft(dir);
+    let p = path.to_str().expect("path");
+    let out = run(dir, &["baseline", p, "--emit", "sigma"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let emitted = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(emitted.matches("type: event_count").count(), 2, "{emitted}");
+    assert!(emitted.contains("- userIdentity.arn"), "{emitted}");
+    assert!(
+        !emitted.contains("filter_"),
+        "the baseline's events are unfiltered: {emitted}"
+    );
+    std::fs::write(dir.join("emitted.yml"), &emitted).expect("write");
+    let out = run(
+        dir,
+        &["lint", "--no-config", "--format", "json", "emitted.yml"],
+    );
+    let lint: Value = serde_json::from_slice(&out.stdout).expect("lint json");
+    let errors: Vec<&Value> = lint["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    // Rows as a SIEM returns them without event ids: a count per value and day.
+    let mut rows = String::new();
+    for day in 1..=5 {
+        rows.push_str(&format!(
+            "{{\"userIdentity.arn\": \"{CI}gha-{day}\", \"day\": \"2026-01-0{day}\", \"count\": 30}}\n"
+        ));
+        rows.push_str(&format!(
+            "{{\"sourceIPAddress\": \"203.0.113.{day}\", \"_time\": \"2026-01-0{day}T10:00:00Z\", \"count\": 30}}\n"
+        ));
+    }
+    rows.push_str("{\"group_keys\": \"{\\\"userIdentity.arn\\\": \\\"arn:aws:iam::1:user/mallory\\\"}\", \"occurrence_time\": 1767571200.0, \"count\": 1}\n");
+    std::fs::write(dir.join("results.ndjson"), rows).expect("write");
+    let out = run(
+        dir,
+        &[
+            "baseline",
+            p,
+            "--from-results",
+            "results.ndjson",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(out.status.code() != Some(2), "{}", stderr(&out));
+    let r: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let rule = &r["rules"][0];
+    assert_eq!(rule["history"]["from"], json!("results"));
+    let b = &rule["baselines"][0];
+    assert_eq!(b["qualifying"], json!([CI]), "{b:#}");
+    assert_eq!(b["values"][0]["count"], json!(150));
+    assert_eq!(b["values"][0]["days"], json!(5));
+    assert_eq!(
+        b["values"][1]["value"],
+        json!("arn:aws:iam::1:user/mallory")
+    );
+    assert_eq!(b["values"][1]["first"], json!("2026-01-05T00:00:00Z"));
+    assert_eq!(
+        rule["baselines"][1]["qualifying"],
+        json!(["203.0.113.0/24"])
+    );
+    // And --write fills the draft from them.
+    let out = run(
+        dir,
+        &["baseline", p, "--from-results", "results.ndjson", "--write"],
+    );
+    assert!(out.status.code() != Some(2), "{}", stderr(&out));
+    let filled = std::fs::read_to_string(&path).expect("filled");
+    assert!(
+        filled.contains(&format!("userIdentity.arn|startswith: '{CI}'")),
+        "{filled}"
+    );
+    assert!(
+        filled.contains("sourceIPAddress|cidr: '203.0.113.0/24'"),
+        "{filled}"
+    );
+}

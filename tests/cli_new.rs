@@ -149,13 +149,17 @@ fn unknown_strategy_or_target_exits_2_with_valid_names() {
 
 #[test]
 fn stdout_mode_separates_documents() {
-    let o = run(&["new", "dc0112", "--date", DATE]);
+    let o = run(&["new", "det0742", "--date", DATE]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     let stream = sigsmith::yaml::parse(&text);
     assert!(stream.error.is_none(), "{:?}", stream.error);
-    assert_eq!(stream.documents.len(), 2, "android and ios drafts");
-    assert_eq!(text.matches("\n---\n").count(), 1);
+    assert_eq!(
+        stream.documents.len(),
+        6,
+        "OPC UA audit and five Zeek drafts"
+    );
+    assert_eq!(text.matches("\n---\n").count(), 5);
 
     // Rule + companion correlation for one cloud target.
     let o = run(&[
@@ -172,7 +176,7 @@ fn stdout_mode_separates_documents() {
     assert!(stream.documents[1].root.get("correlation").is_some());
 
     // Without --date: today.
-    let o = run(&["new", "DC0112", "--target", "ios-app-api-calls"]);
+    let o = run(&["new", "DC0112", "--target", "mobsf-api-monitor"]);
     let today = jiff::Zoned::now().date().to_string();
     assert!(
         stdout(&o).contains(&format!("date: '{today}'")),

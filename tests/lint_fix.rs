@@ -362,3 +362,19 @@ fn fixes_are_documented_in_explain() {
         .collect();
     assert_eq!(fixable, ["SIG008", "SIG009", "SIG010", "SIG014", "SIG024"]);
 }
+
+#[test]
+fn lint_explain_lists_the_fixes() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let rule = format!(
+        "{HEAD}detection:\n    selection:\n        eventName: GetSecretValue\n    condition: selection | count() by userIdentity.arn > 20\n    timeframe: 10m\nlevel: medium\n---\ntitle: Presence only\nid: 2b7c3a52-6f1e-4d2a-9c8b-5e4f3a2d1c0b\nlogsource:\n    product: aws\n    service: cloudtrail\ndetection:\n    selection:\n        eventName: DeleteTrail\n    condition: selection\n"
+    );
+    std::fs::write(tmp.path().join("a.yml"), &rule).expect("write");
+    let out = run_in(tmp.path(), &["lint", "--no-config", "--explain", "a.yml"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("  fix: SIG014 at 16:26: move `| count() by userIdentity.arn > 20` into a correlation rule (event_count) over `secrets_manager_secrets_read_in_bulk` (`sigsmith lint --fix`)"),
+        "{text}"
+    );
+    assert!(text.contains("  fix: `sigsmith harden a.yml`"), "{text}");
+}

@@ -26,6 +26,11 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 impl Client {
     /// Starts the server and completes the initialize handshake with `root` as the workspace.
     fn start(root: &Path) -> (Client, Value) {
+        Client::start_with(root, json!({}))
+    }
+
+    /// [`Client::start`] announcing the client capabilities `capabilities`.
+    fn start_with(root: &Path, capabilities: Value) -> (Client, Value) {
         let mut child = Command::new(common::bin())
             .arg("lsp")
             .current_dir(root)
@@ -78,7 +83,7 @@ impl Client {
                 "processId": null,
                 "rootUri": uri,
                 "workspaceFolders": [{"uri": uri, "name": "rules"}],
-                "capabilities": {},
+                "capabilities": capabilities,
             }),
         );
         client.notify("initialized", json!({}));
@@ -518,5 +523,134 @@ fn completion_offers_modifiers_fields_and_logsource_values() {
         l.contains(&"okta".to_owned()) && l.contains(&"aws".to_owned()),
         "{l:?}"
     );
+    assert!(client.finish().success());
+}
+
+#[test]
+fn code_action_applies_the_fix_a_check_attaches() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (mut client, _) = Client::start(tmp.path());
+    let uri = file_uri(tmp.path()) + "/typo.yml";
+    // A misspelled modifier with one close match (SIG008), after a wide character.
+    let text = CLOUDTRAIL.replace("userIdentity.arn: x", "userIdentity.arn|endwith: '𝒳-bot'");
+    client.open(&uri, &text);
+    let diags = client.diagnostics(&uri);
+    let d = with_code(&diags, "SIG008");
+    assert_eq!(d.len(), 1, "{diags:?}");
+    assert_eq!(covered(&text, &d[0]["range"]), "endwith");
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": d[0]["range"], "context": {"diagnostics": [d[0]]}}),
+    );
+    let actions = actions.as_array().expect("actions").clone();
+    let fix = actions
+        .iter()
+        .find(|a| a["isPreferred"] == true)
+        .unwrap_or_else(|| panic!("no preferred fix: {actions:?}"));
+    assert_eq!(
+        fix["title"],
+        "Rename modifier `endwith` to `endswith` (SIG008)"
+    );
+    assert_eq!(fix["diagnostics"][0]["code"], "SIG008");
+    // The fix comes first, the suppressions after it.
+    assert_eq!(actions[0]["title"], fix["title"]);
+    let fixed = apply(
+        &text,
+        fix["edit"]["changes"][&uri].as_array().expect("edits"),
+    );
+    assert!(
+        fixed.contains("userIdentity.arn|endswith: '𝒳-bot'"),
+        "{fixed}"
+    );
+    assert_eq!(fixed.len(), text.len() + 1, "only the modifier changed");
+    client.change(&uri, 2, &fixed);
+    let diags = client.diagnostics(&uri);
+    assert!(with_code(&diags, "SIG008").is_empty(), "{diags:?}");
+    assert!(client.finish().success());
+}
+
+#[test]
+fn files_changed_on_disk_reach_repository_checks_through_watchers() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let capabilities =
+        json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}});
+    let (mut client, _) = Client::start_with(tmp.path(), capabilities);
+    let uri = file_uri(tmp.path()) + "/open.yml";
+    let id = "8c2ad0a7-1b8e-4f55-9e3c-2b7c1c0e4d21";
+    let fixed = UNDEFINED.replace(" and not filter_unknown", "");
+    client.open(&uri, &fixed);
+    let diags = client.diagnostics(&uri);
+    assert!(with_code(&diags, "SIG004").is_empty(), "{diags:?}");
+    // The server asked to watch YAML files.
+    let registration = client
+        .backlog
+        .iter()
+        .find(|m| m["method"] == "client/registerCapability")
+        .cloned()
+        .expect("a registerCapability request");
+    let reg = &registration["params"]["registrations"][0];
+    assert_eq!(reg["method"], "workspace/didChangeWatchedFiles");
+    assert_eq!(
+        reg["registerOptions"]["watchers"][0]["globPattern"],
+        "**/*.yml"
+    );
+    client.send(&json!({"jsonrpc": "2.0", "id": registration["id"], "result": null}));
+
+    // Another tool writes a rule with the same id: the open rule now has a duplicate id.
+    let other = tmp.path().join("other.yml");
+    std::fs::write(&other, fixed.replace("Undefined identifier", "Other")).expect("write");
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(&other), "type": 1}]}),
+    );
+    let diags = client.diagnostics(&uri);
+    assert_eq!(with_code(&diags, "SIG004").len(), 1, "{diags:?}");
+    assert!(fixed.contains(id));
+    // Deleted again: the duplicate is gone.
+    std::fs::remove_file(&other).expect("remove");
+    let gone = format!("{}/other.yml", file_uri(tmp.path()));
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": gone, "type": 3}]}),
+    );
+    let diags = client.diagnostics(&uri);
+    assert!(with_code(&diags, "SIG004").is_empty(), "{diags:?}");
+    assert!(client.finish().success());
+}
+
+#[test]
+fn exit_without_shutdown_is_exit_code_one() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (mut client, _) = Client::start(tmp.path());
+    client.notify("exit", Value::Null);
+    let status = client.child.wait().expect("server exits");
+    assert_eq!(status.code(), Some(1));
+}
+
+#[test]
+fn configured_attack_bundles_check_technique_tags() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(tmp.path().join(".git")).expect("git marker");
+    let bundle = common::repo_root().join("tests/fixtures/attack/mini-mobile-bundle.json");
+    let uri = file_uri(tmp.path()) + "/rule.yml";
+    let text = UNDEFINED.replace("level: low\n", "level: low\ntags:\n  - attack.t1999\n");
+    // Without ATT&CK data the tag is only checked for its form: no SIG010.
+    let (mut client, _) = Client::start(tmp.path());
+    client.open(&uri, &text);
+    let diags = client.diagnostics(&uri);
+    assert!(with_code(&diags, "SIG010").is_empty(), "{diags:?}");
+    assert!(client.finish().success());
+    // With the bundle named in sigsmith.toml, the unknown technique is reported.
+    std::fs::write(
+        tmp.path().join("sigsmith.toml"),
+        format!("attack = [{:?}]\n", bundle.display().to_string()),
+    )
+    .expect("config");
+    let (mut client, _) = Client::start(tmp.path());
+    client.open(&uri, &text);
+    let diags = client.diagnostics(&uri);
+    let d = with_code(&diags, "SIG010");
+    assert_eq!(d.len(), 1, "{diags:?}");
+    assert_eq!(covered(&text, &d[0]["range"]), "attack.t1999");
     assert!(client.finish().success());
 }

@@ -358,7 +358,7 @@ fn catalog_covers_the_issue_targets() {
         .iter()
         .map(|t| t.logsource.product.as_deref())
         .collect();
-    assert_eq!(products, [Some("android"), Some("ios")]);
+    assert_eq!(products, [Some("mobsf")]);
     // One prompt per point of "Detection direction", plus availability, retention, blind spots.
     assert!(c.list().iter().all(|s| s.prompts.len() >= 7));
 }
@@ -506,19 +506,19 @@ fn user_template_overrides_builtin_by_name() {
     let dir = user_templates("mobile-api-calls.yml.j2", custom);
     let draft = Renderer::new(Some(dir.path()))
         .expect("loads")
-        .render(s, &s.targets[1], &options())
+        .render(s, &s.targets[0], &options())
         .expect("renders");
     assert!(
-        draft.text.contains("custom_marker: iOS\n"),
+        draft.text.contains("custom_marker: Android\n"),
         "{}",
         draft.text
     );
     // Everything outside the block is the built-in draft, byte for byte.
     let builtin = renderer()
-        .render(s, &s.targets[1], &options())
+        .render(s, &s.targets[0], &options())
         .expect("renders")
         .text;
-    assert_eq!(draft.text.replace("custom_marker: iOS\n", ""), builtin);
+    assert_eq!(draft.text.replace("custom_marker: Android\n", ""), builtin);
     // Other families still use the built-in templates.
     let d = c.get("DET0742").expect("DET0742");
     let other = Renderer::new(Some(dir.path()))

@@ -818,7 +818,10 @@ mod tests {
                 .is_some_and(|d| d.contains("AuditCallEventType"))
         );
         let m = t.resolve(Domain::Enterprise, "macos:unifiedlog", None);
-        assert_eq!(m[0].profile, None);
+        assert_eq!(m[0].profile.as_deref(), Some("macos-unifiedlog"));
+        // A name whose logsource no profile covers has none.
+        let m = t.resolve(Domain::Enterprise, "AWS:VPCFlowLogs", None);
+        assert_eq!(m[0].profile, None, "{m:?}");
     }
 
     #[test]

@@ -68,6 +68,10 @@ pub struct Draft {
     pub detection: Node,
     /// The `validation` prompts: (id, question, answer node).
     pub prompts: Vec<(String, String, Option<Node>)>,
+    /// The identifiers the selection uses (every positive identifier of the condition).
+    pub positive: Vec<String>,
+    /// The `logsource` node.
+    pub logsource: Option<Node>,
 }
 
 /// The placeholder name in `text` (`<<baseline:NAME>>`), when the whole value is one.
@@ -275,6 +279,14 @@ impl Draft {
                 })
             })
         };
+        let mut positive: Vec<String> = Vec::new();
+        for (pos, _) in &branches {
+            for &i in pos {
+                if !positive.iter().any(|p| p == names[i]) {
+                    positive.push(names[i].to_owned());
+                }
+            }
+        }
         let mut api_terms: Vec<String> = Vec::new();
         let mut ctx_terms: Vec<String> = Vec::new();
         for (pos, _) in &branches {
@@ -336,6 +348,8 @@ impl Draft {
             time_fields,
             detection: det_node.clone(),
             prompts,
+            positive,
+            logsource: doc.root.get("logsource").cloned(),
         })
     }
 

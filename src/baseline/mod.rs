@@ -20,6 +20,7 @@
 //! correlation rule for a SIEM and reads its grouped result back).
 
 pub mod draft;
+pub mod emit;
 pub mod group;
 pub mod write;
 
@@ -249,7 +250,10 @@ pub struct CorrelationCount {
 /// Summary of the history.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct History {
-    /// Events files.
+    /// What the report was built from: `events`, or `results` (an engine's grouped result
+    /// of `--emit sigma`; coverage and the API-only volume are then not measured).
+    pub from: String,
+    /// Events files (or result files).
     pub files: Vec<String>,
     /// Events read.
     pub events: u64,
@@ -259,11 +263,11 @@ pub struct History {
     pub matched: u64,
     /// Matched events without a readable time.
     pub untimed: u64,
-    /// First matched event (RFC 3339).
+    /// First event the API selection matched (RFC 3339).
     pub first: Option<String>,
-    /// Last matched event.
+    /// Last event the API selection matched.
     pub last: Option<String>,
-    /// Distinct days of the history (first to last matched event, inclusive).
+    /// Days of the history (first to last event the API selection matched, inclusive).
     pub days: usize,
 }
 
@@ -321,7 +325,7 @@ pub struct Accum {
     pub ctx_days: BTreeMap<i64, u64>,
     /// Untimed context matches.
     pub untimed: u64,
-    /// First and last matched time.
+    /// First and last time of the events the API selection matched (the history).
     pub span: Option<(i64, i64)>,
     /// Per baseline: aggregated value → statistics.
     pub values: Vec<HashMap<Grouped, Stat>>,
@@ -414,16 +418,16 @@ impl Compiled {
         let time = self.time(event, time_field);
         let day = time.map_or(i64::MIN, day_of);
         *acc.api_days.entry(day).or_default() += 1;
+        if let Some(t) = time {
+            acc.span = Some(acc.span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
+        }
         if !self.ctx.matches(event) {
             return;
         }
         *acc.ctx_days.entry(day).or_default() += 1;
         acc.matched_days.insert((file, index), day);
-        match time {
-            Some(t) => {
-                acc.span = Some(acc.span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
-            }
-            None => acc.untimed += 1,
+        if time.is_none() {
+            acc.untimed += 1;
         }
         let mut found = Vec::new();
         let mut firsts: Vec<Option<Grouped>> = Vec::with_capacity(self.draft.baselines.len());
@@ -623,6 +627,7 @@ pub fn report(
             min_coverage: opts.min_coverage,
         },
         history: History {
+            from: "events".to_owned(),
             files: files.iter().map(|f| f.display().to_string()).collect(),
             events: acc.events,
             api_matched: acc.api_days.values().sum(),

@@ -30,6 +30,13 @@ pub enum BaselineFormat {
     Markdown,
 }
 
+/// What `--emit` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Emit {
+    /// Sigma rules (a base rule and correlation rules).
+    Sigma,
+}
+
 /// Arguments of `sigsmith baseline`.
 #[derive(Debug, clap::Args)]
 #[command(
@@ -50,8 +57,23 @@ pub struct BaselineArgs {
     pub drafts: Vec<PathBuf>,
     /// Event files or folders: NDJSON, JSON arrays, CloudTrail `{"Records": [...]}`, gzipped
     /// or not.
-    #[arg(long, short = 'e', required = true, num_args = 1..)]
+    #[arg(long, short = 'e', num_args = 1.., required_unless_present_any = ["emit", "from_results"], conflicts_with_all = ["emit", "from_results"])]
     pub events: Vec<PathBuf>,
+    /// Write the aggregation as Sigma rules instead (a rule for the baseline's events and one
+    /// `event_count` correlation per baseline, grouped by its field, `timespan: 1d`), for a
+    /// pySigma backend to convert for the SIEM or data lake holding the history.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        conflicts_with = "from_results"
+    )]
+    pub emit: Option<Emit>,
+    /// Build the report from the grouped result of the emitted rules, as the engine returned
+    /// it (NDJSON or a JSON array of rows: the baseline field or a `group_keys` object, a time
+    /// such as `occurrence_time`, and `event_ids` or a `count`).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub from_results: Vec<PathBuf>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = BaselineFormat::Text)]
     pub format: BaselineFormat,
@@ -166,9 +188,45 @@ pub fn run(args: BaselineArgs, globals: Globals) -> anyhow::Result<ExitCode> {
             rules,
         });
     }
-    let event_files = events::discover(&args.events).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (accs, read_errors) =
-        baseline::observe_all(&compiled, &event_files, &opts, args.time_field.as_deref());
+    if args.emit.is_some() {
+        let mut stdout = anstream::stdout().lock();
+        for (i, c) in compiled.iter().enumerate() {
+            if i > 0 {
+                writeln!(stdout, "---")?;
+            }
+            match baseline::emit::emit(c) {
+                Ok(text) => write!(stdout, "{text}")?,
+                Err(e) => {
+                    writeln!(stderr, "error: {}: {e}", sanitize::line(&c.draft.title))?;
+                    failed = true;
+                }
+            }
+        }
+        stdout.flush()?;
+        return Ok(if failed {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    let from_results = !args.from_results.is_empty();
+    let (event_files, accs, read_errors) = if from_results {
+        let mut rows = Vec::new();
+        let mut errors = Vec::new();
+        for f in &args.from_results {
+            errors.extend(events::read_file(f, |ev| rows.push(ev.value)));
+        }
+        let accs = compiled
+            .iter()
+            .map(|c| baseline::emit::from_rows(c, &rows, &opts))
+            .collect();
+        (args.from_results.clone(), accs, errors)
+    } else {
+        let files = events::discover(&args.events).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (accs, errors) =
+            baseline::observe_all(&compiled, &files, &opts, args.time_field.as_deref());
+        (files, accs, errors)
+    };
     for e in &read_errors {
         writeln!(stderr, "error: {e}")?;
         failed = true;
@@ -194,15 +252,22 @@ pub fn run(args: BaselineArgs, globals: Globals) -> anyhow::Result<ExitCode> {
                 f.text.clone()
             }
         };
-        volume_with_baselines(
-            &filled,
-            f,
-            &compiled,
-            &accs,
-            &mut file_reports,
-            &event_files,
-            &args,
-        )?;
+        if from_results {
+            for r in &mut file_reports {
+                r.history.from = "results".to_owned();
+                r.history.api_matched = 0;
+            }
+        } else {
+            volume_with_baselines(
+                &filled,
+                f,
+                &compiled,
+                &accs,
+                &mut file_reports,
+                &event_files,
+                &args,
+            )?;
+        }
         if filled != f.text {
             if args.diff {
                 diffs.push_str(&edit::unified_diff(

@@ -412,8 +412,17 @@ fn action(
     })
 }
 
-/// Code actions for the findings whose range meets `range`: suppress on the finding's line,
-/// and suppress in the whole document.
+/// `fix` with its first letter in upper case, for a code action's title.
+fn capitalise(title: &str) -> String {
+    let mut chars = title.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_uppercase().chain(chars).collect::<String>()
+    })
+}
+
+/// Code actions for the findings whose range meets `range`: the finding's fix when its check
+/// attached one (marked preferred, so an editor's "fix" key applies it), suppress on the
+/// finding's line, and suppress in the whole document.
 pub(super) fn code_actions(
     uri: &Url,
     text: &str,
@@ -432,6 +441,32 @@ pub(super) fn code_actions(
         // Suppressing an unused or malformed suppression makes no sense: remove it instead.
         if f.code == crate::lint::rules::unused_suppression::UnusedSuppression::META.code {
             continue;
+        }
+        if let Some(fix) = &f.fix {
+            let edits: Vec<TextEdit> = fix
+                .edits
+                .iter()
+                .map(|e| {
+                    let start = idx.position(crate::edit::pos_of(text, e.range.start));
+                    let end = idx.position(crate::edit::pos_of(text, e.range.end));
+                    TextEdit::new(Range::new(start, end), e.text.clone())
+                })
+                .collect();
+            if !edits.is_empty() {
+                let mut changes = HashMap::new();
+                changes.insert(uri.clone(), edits);
+                out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: format!("{} ({})", capitalise(&fix.title), f.code),
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![diag.clone()]),
+                    edit: Some(WorkspaceEdit {
+                        changes: Some(changes),
+                        ..WorkspaceEdit::default()
+                    }),
+                    is_preferred: Some(true),
+                    ..CodeAction::default()
+                }));
+            }
         }
         let l = r.start.line as usize;
         if let Some(edit) = line_suppression(text, &idx, l, f.code) {

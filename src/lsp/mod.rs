@@ -12,16 +12,20 @@
 //!   replaced by the editor's text while they are open.
 //! - **Hover** on a check code or name, a value modifier, or a field (its class in the
 //!   vocabulary for the rule's log source); **completion** of modifiers, log source values and
-//!   field names; **code actions** that suppress a finding on its line or in its document.
+//!   field names; **code actions** that apply a check's fix ([`crate::diagnostic::Fix`]) or
+//!   suppress a finding on its line or in its document.
 //!
-//! Bursts of edits are coalesced: the workspace is linted once the queued messages are read.
+//! Bursts of edits are coalesced (the workspace is linted once the queued messages are read),
+//! and only files whose text changed are checked again: the file and document checks' results
+//! of the others are kept, and the repository-wide checks run over every file's summaries.
 
 mod context;
 mod features;
 pub mod text;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
@@ -35,23 +39,27 @@ use lsp_types::{
     TextDocumentSyncSaveOptions, Url,
 };
 
+use crate::commands::attack::{AttackArgs, bundles_of};
 use crate::config::{Config, RuleSelection, find_config};
 use crate::diagnostic::{Finding, Severity, sort_findings};
 use crate::discover::{self, Excludes};
-use crate::lint::engine::{LintOptions, SourceFile, lint_sources};
+use crate::lint::engine::{
+    AttackIndex, FileLint, LintOptions, SourceFile, lint_one, repository_findings,
+};
 use crate::output::sarif::RULE_DOCS_URL;
 use crate::suppress;
 use crate::vocab::Vocabulary;
 
 use text::LineIndex;
 
-/// Runs the server on standard input and output until the client says `exit`.
-pub fn run_stdio() -> anyhow::Result<()> {
+/// Runs the server on standard input and output until the client says `exit`. Returns
+/// whether the client asked to shut down first (the protocol's exit code is 0 then, else 1).
+pub fn run_stdio(attack: AttackArgs) -> anyhow::Result<bool> {
     let (connection, io_threads) = Connection::stdio();
-    serve(&connection)?;
+    let clean = serve(&connection, attack)?;
     drop(connection);
     io_threads.join().context("language server I/O")?;
-    Ok(())
+    Ok(clean)
 }
 
 /// The capabilities this server announces.
@@ -73,12 +81,16 @@ fn capabilities() -> ServerCapabilities {
             ..CompletionOptions::default()
         }),
         code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+        // UTF-16, the protocol's default, said explicitly for clients of 3.17.
+        position_encoding: Some(lsp_types::PositionEncodingKind::UTF16),
         ..ServerCapabilities::default()
     }
 }
 
-/// Runs the protocol on an established connection (the tests' and `run_stdio`'s).
-pub fn serve(connection: &Connection) -> anyhow::Result<()> {
+/// Runs the protocol on an established connection until `exit`; whether `shutdown` came first.
+/// `attack` names ATT&CK bundles for SIG010's existence checks, besides those `attack = [...]`
+/// in `sigsmith.toml` names (as `lint --attack`).
+pub fn serve(connection: &Connection, attack: AttackArgs) -> anyhow::Result<bool> {
     let (id, params) = connection.initialize_start()?;
     let params: InitializeParams =
         serde_json::from_value(params).context("invalid initialize parameters")?;
@@ -91,8 +103,23 @@ pub fn serve(connection: &Connection) -> anyhow::Result<()> {
     });
     connection.initialize_finish(id, result)?;
     let mut server = Server::new(connection, workspace_roots(&params));
+    server.attack_args = attack;
+    if watches_files(&params) {
+        server.watch_yaml_files();
+    }
     server.load_workspace();
     server.main_loop()
+}
+
+/// Whether the client lets the server register file watchers.
+fn watches_files(params: &InitializeParams) -> bool {
+    params
+        .capabilities
+        .workspace
+        .as_ref()
+        .and_then(|w| w.did_change_watched_files.as_ref())
+        .and_then(|d| d.dynamic_registration)
+        .unwrap_or(false)
 }
 
 /// The folders of the workspace: `workspaceFolders`, else the deprecated `rootUri`.
@@ -138,6 +165,14 @@ struct Server<'c> {
     config_error: Option<String>,
     /// Whether something changed since the last lint.
     dirty: bool,
+    /// The file and document checks' results per file, re-run only for files that changed.
+    cache: HashMap<PathBuf, FileLint>,
+    /// Files whose text changed since the last lint.
+    stale: HashSet<PathBuf>,
+    /// ATT&CK bundles from the command line.
+    attack_args: AttackArgs,
+    /// The ATT&CK bundles loaded (command line and configuration) and their data.
+    attack: (Vec<PathBuf>, Option<Arc<dyn AttackIndex>>),
 }
 
 /// The key of a document: its file path, or its URI for other schemes (`untitled:`).
@@ -158,6 +193,10 @@ impl<'c> Server<'c> {
             vocab: Vocabulary::builtin(),
             config_error: None,
             dirty: false,
+            cache: HashMap::new(),
+            stale: HashSet::new(),
+            attack_args: AttackArgs::default(),
+            attack: (Vec::new(), None),
         }
     }
 
@@ -221,6 +260,33 @@ impl<'c> Server<'c> {
         }
     }
 
+    /// Asks the client to report changes of YAML files on disk (a checkout, a file written by
+    /// another tool), so repository-wide checks stay current.
+    fn watch_yaml_files(&self) {
+        let options = lsp_types::DidChangeWatchedFilesRegistrationOptions {
+            watchers: ["**/*.yml", "**/*.yaml"]
+                .into_iter()
+                .map(|g| lsp_types::FileSystemWatcher {
+                    glob_pattern: lsp_types::GlobPattern::String(g.to_owned()),
+                    kind: None,
+                })
+                .collect(),
+        };
+        let params = lsp_types::RegistrationParams {
+            registrations: vec![lsp_types::Registration {
+                id: "sigsmith-yaml-files".to_owned(),
+                method: notif::DidChangeWatchedFiles::METHOD.to_owned(),
+                register_options: serde_json::to_value(options).ok(),
+            }],
+        };
+        let request = Request::new(
+            RequestId::from("sigsmith-register-watchers".to_owned()),
+            req::RegisterCapability::METHOD.to_owned(),
+            params,
+        );
+        let _ = self.connection.sender.send(Message::Request(request));
+    }
+
     fn show_message(&self, typ: MessageType, message: String) {
         self.notify::<notif::ShowMessage>(ShowMessageParams { typ, message });
     }
@@ -235,19 +301,19 @@ impl<'c> Server<'c> {
         let _ = self.connection.sender.send(Message::Response(resp));
     }
 
-    fn main_loop(&mut self) -> anyhow::Result<()> {
+    fn main_loop(&mut self) -> anyhow::Result<bool> {
         loop {
             // Wait for a message, then drain what is queued before linting once.
             let msg = match self.connection.receiver.recv() {
                 Ok(m) => m,
-                Err(_) => return Ok(()),
+                Err(_) => return Ok(false),
             };
             let mut next = Some(msg);
             while let Some(msg) = next.take() {
                 match msg {
                     Message::Request(req) => {
                         if self.connection.handle_shutdown(&req)? {
-                            return Ok(());
+                            return Ok(true);
                         }
                         // Answer from up-to-date findings.
                         if self.dirty {
@@ -257,7 +323,7 @@ impl<'c> Server<'c> {
                     }
                     Message::Notification(n) => {
                         if n.method == notif::Exit::METHOD {
-                            return Ok(());
+                            return Ok(false);
                         }
                         self.handle_notification(n);
                     }
@@ -278,6 +344,7 @@ impl<'c> Server<'c> {
                     notif::DidOpenTextDocument::METHOD,
                 ) {
                     let doc = p.text_document;
+                    self.stale.insert(doc_key(&doc.uri));
                     self.open.insert(
                         doc_key(&doc.uri),
                         OpenDoc {
@@ -296,6 +363,7 @@ impl<'c> Server<'c> {
                 {
                     // Full synchronisation: the last change holds the whole text.
                     if let Some(change) = p.content_changes.into_iter().last() {
+                        self.stale.insert(doc_key(&p.text_document.uri));
                         doc.text = change.text;
                         doc.version = Some(p.text_document.version);
                         self.dirty = true;
@@ -307,6 +375,7 @@ impl<'c> Server<'c> {
                     notif::DidSaveTextDocument::METHOD,
                 ) {
                     let key = doc_key(&p.text_document.uri);
+                    self.stale.insert(key.clone());
                     let text = p
                         .text
                         .or_else(|| std::fs::read_to_string(&key).ok())
@@ -327,6 +396,7 @@ impl<'c> Server<'c> {
                     notif::DidCloseTextDocument::METHOD,
                 ) {
                     let key = doc_key(&p.text_document.uri);
+                    self.stale.insert(key.clone());
                     self.open.remove(&key);
                     // Back to the file on disk (or gone, when it was deleted or never saved).
                     match std::fs::read_to_string(&key) {
@@ -350,6 +420,7 @@ impl<'c> Server<'c> {
                         if !discover::has_yaml_extension(&key) || !self.in_workspace(&key) {
                             continue;
                         }
+                        self.stale.insert(key.clone());
                         match std::fs::read_to_string(&key) {
                             Ok(text) => {
                                 self.disk.insert(key, text);
@@ -364,6 +435,26 @@ impl<'c> Server<'c> {
             }
             _ => {}
         }
+    }
+
+    /// The ATT&CK data of the bundles the command line and the configuration name, loaded
+    /// again (and every file checked again) when that list changes; a bundle that does not
+    /// load is shown once and SIG010 then checks tag syntax only.
+    fn attack_data(&mut self, config: &Config) -> Option<Arc<dyn AttackIndex>> {
+        let configured = bundles_of(config);
+        let paths = self.attack_args.paths(&configured);
+        if paths != self.attack.0 {
+            self.cache.clear();
+            let data = match self.attack_args.load(&configured) {
+                Ok(data) => data.map(|d| Arc::new(d) as Arc<dyn AttackIndex>),
+                Err(e) => {
+                    self.show_message(MessageType::ERROR, format!("sigsmith: {e:#}"));
+                    None
+                }
+            };
+            self.attack = (paths, data);
+        }
+        self.attack.1.clone()
     }
 
     fn in_workspace(&self, path: &Path) -> bool {
@@ -445,40 +536,72 @@ impl<'c> Server<'c> {
         let config = self.config();
         let mut vocab = Vocabulary::builtin();
         vocab.extend(config.file.profiles.clone());
+        if vocab != self.vocab {
+            // Other profiles classify fields differently: every file again.
+            self.cache.clear();
+        }
+        let attack = self.attack_data(&config);
         let mut excludes = Excludes::new();
         let _ = excludes.add(&config.root, &config.exclude_globs());
-        let mut sources: Vec<SourceFile> = Vec::with_capacity(self.disk.len() + self.open.len());
+        // The text each file has now: the editor's for open files, else the disk's.
+        let mut current: BTreeMap<&PathBuf, &str> = BTreeMap::new();
         for (path, text) in &self.disk {
-            if !self.open.contains_key(path) {
-                sources.push(SourceFile {
-                    path: path.clone(),
-                    text: text.clone(),
-                });
-            }
+            current.insert(path, text);
         }
         for (path, doc) in &self.open {
             if path.is_absolute() && excludes.is_excluded(path, false) {
-                continue;
+                current.remove(path);
+            } else {
+                current.insert(path, &doc.text);
             }
-            sources.push(SourceFile {
-                path: path.clone(),
-                text: doc.text.clone(),
-            });
         }
         let opts = LintOptions {
             profiles: vocab.clone(),
-            attack: None,
+            attack,
         };
-        let output = lint_sources(&sources, &opts);
+        self.cache.retain(|p, _| current.contains_key(p));
+        let todo: Vec<SourceFile> = current
+            .iter()
+            .filter(|(p, _)| self.stale.contains(**p) || !self.cache.contains_key(**p))
+            .map(|(p, t)| SourceFile {
+                path: (*p).clone(),
+                text: (*t).to_owned(),
+            })
+            .collect();
+        self.stale.clear();
+        let results: Vec<(PathBuf, FileLint)> = {
+            use rayon::prelude::*;
+            todo.par_iter()
+                .map(|s| (s.path.clone(), lint_one(s, &opts)))
+                .collect()
+        };
+        self.cache.extend(results);
+        let mut summaries: Vec<_> = self
+            .cache
+            .values()
+            .flat_map(|f| f.summaries.iter().cloned())
+            .collect();
+        let repo = repository_findings(&mut summaries, &opts);
+
+        // Only open documents are published: their findings, as `lint` would report them.
+        let is_open = |p: &Path| self.open.contains_key(p);
+        let mut findings: Vec<Finding> = self
+            .open
+            .keys()
+            .filter_map(|p| self.cache.get(p))
+            .flat_map(|f| f.findings.iter().cloned())
+            .chain(repo.into_iter().filter(|f| is_open(&f.path)))
+            .collect();
         let selection = match RuleSelection::new(&config, &[], &[], &config.root) {
             Ok(s) => s,
             Err(_) => RuleSelection::all(&config.root),
         };
-        let mut findings = output.findings;
         findings.retain(|f| selection.is_enabled(f.code));
         let applied = suppress::apply(
             findings,
-            sources.iter().map(|s| (s.path.as_path(), s.text.as_str())),
+            self.open
+                .iter()
+                .map(|(p, d)| (p.as_path(), d.text.as_str())),
             &|code| selection.is_enabled(code),
         );
         let (mut findings, _) = selection.apply(applied.findings);
@@ -488,10 +611,7 @@ impl<'c> Server<'c> {
         for f in findings {
             by_path.entry(f.path.clone()).or_default().push(f);
         }
-        let texts: HashMap<&Path, &str> = sources
-            .iter()
-            .map(|s| (s.path.as_path(), s.text.as_str()))
-            .collect();
+        let texts: HashMap<&Path, &str> = current.iter().map(|(p, t)| (p.as_path(), *t)).collect();
         let mut published = Vec::new();
         for (path, doc) in &self.open {
             let findings = by_path.get(path).map_or(&[][..], Vec::as_slice);

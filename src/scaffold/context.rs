@@ -493,9 +493,7 @@ impl DraftContext {
                 })
                 .collect(),
             validation: strategy
-                .prompts
-                .iter()
-                .chain(&target.prompts)
+                .prompts_for(target)
                 .map(|p| PromptCtx {
                     id: p.id.clone(),
                     question: p.question.clone(),

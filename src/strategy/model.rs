@@ -537,6 +537,31 @@ impl Strategy {
         target.family.unwrap_or(self.family)
     }
 
+    /// The validation prompts of a draft for `target`: the strategy's prompts that apply to it,
+    /// then the target's own. A strategy prompt that names a baseline of another target of
+    /// the strategy (`maintenance_windows`) applies only to the targets that have that
+    /// baseline, so a curated prompt never reaches a draft without what it asks about (an
+    /// imported target added to a curated strategy).
+    pub fn prompts_for<'a>(&'a self, target: &'a Target) -> impl Iterator<Item = &'a Prompt> {
+        let others: Vec<&str> = self
+            .targets
+            .iter()
+            .flat_map(|t| &t.baselines)
+            .map(|b| b.name.as_str())
+            .filter(|n| n.contains('_') && !target.baselines.iter().any(|b| b.name == *n))
+            .collect();
+        self.prompts
+            .iter()
+            .filter(move |p| {
+                !others.iter().any(|name| {
+                    p.question
+                        .match_indices(name)
+                        .any(|(i, _)| is_word_at(&p.question, i, name.len()))
+                })
+            })
+            .chain(&target.prompts)
+    }
+
     /// The target called `name` (case-insensitive).
     pub fn target(&self, name: &str) -> Option<&Target> {
         self.targets
@@ -559,4 +584,12 @@ impl Strategy {
         tags.extend(self.techniques.iter().map(TechniqueRef::tag));
         tags
     }
+}
+
+/// Whether `text[i..i + len]` is a whole word (no identifier character on either side).
+fn is_word_at(text: &str, i: usize, len: usize) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    let before = text[..i].chars().next_back().is_none_or(|c| !ident(c));
+    let after = text[i + len..].chars().next().is_none_or(|c| !ident(c));
+    before && after
 }

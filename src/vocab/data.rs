@@ -6,8 +6,8 @@ pub(super) const SCHEMES: &str = include_str!("../../data/vocabulary/schemes.yml
 /// Every log-source file of `data/vocabulary/` (file name, text), in name order.
 pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
     (
-        "android-app-api.yml",
-        include_str!("../../data/vocabulary/android-app-api.yml"),
+        "android-management-usage-log.yml",
+        include_str!("../../data/vocabulary/android-management-usage-log.yml"),
     ),
     (
         "asana-audit.yml",
@@ -80,8 +80,8 @@ pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
         include_str!("../../data/vocabulary/google-workspace.yml"),
     ),
     (
-        "ios-app-api.yml",
-        include_str!("../../data/vocabulary/ios-app-api.yml"),
+        "intune-managed-device.yml",
+        include_str!("../../data/vocabulary/intune-managed-device.yml"),
     ),
     (
         "kubernetes-audit.yml",
@@ -94,6 +94,10 @@ pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
     (
         "m365-threat.yml",
         include_str!("../../data/vocabulary/m365-threat.yml"),
+    ),
+    (
+        "mobsf-api-monitor.yml",
+        include_str!("../../data/vocabulary/mobsf-api-monitor.yml"),
     ),
     (
         "mongodb-atlas.yml",

@@ -258,7 +258,7 @@ fn to_correlation(
     Some(Fix::new(
         DeprecatedAggregation::META.code,
         format!(
-            "move `| {}` into a {kind} correlation rule over `{name}`",
+            "move `| {}` into a correlation rule ({kind}) over `{name}`",
             agg.text.trim()
         ),
         edits,
