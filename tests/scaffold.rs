@@ -544,7 +544,7 @@ fn user_base_template_changes_every_family() {
         .1;
     let custom = base.replace(
         "status: {{ rule.status }}",
-        "status: test\ncustom_marker: {{ target.name }}",
+        "status: {{ rule.status }}\ncustom_marker: {{ target.name }}",
     );
     assert_ne!(custom, base, "the base template prints the status");
     let dir = user_templates(scaffold::BASE_TEMPLATE, &custom);
@@ -713,4 +713,29 @@ fn every_draft_lints_clean_but_for_open_placeholders_and_prompts() {
             }
         }
     }
+}
+
+/// Drafts are validated by the linter itself: a template whose condition names a detection
+/// that does not exist is refused with the linter's check code, which a schema alone accepts.
+#[test]
+fn drafts_are_validated_by_the_linter() {
+    let c = catalog();
+    let s = c.get("DC0112").expect("DC0112");
+    let dir = user_templates(
+        "mobile-api-calls.yml.j2",
+        "{% extends \"base.yml.j2\" %}\n{% block condition %}\n    condition: selection_api and selection_nowhere\n{% endblock %}\n",
+    );
+    let err = Renderer::new(Some(dir.path()))
+        .expect("loads")
+        .render(s, &s.targets[0], &options())
+        .expect_err("undefined identifier");
+    let msg = err.to_string();
+    assert!(
+        matches!(&err, ScaffoldError::InvalidDocument { template, .. } if template == "mobile-api-calls.yml.j2"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("SIG006") && msg.contains("selection_nowhere"),
+        "{msg}"
+    );
 }

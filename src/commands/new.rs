@@ -27,10 +27,11 @@ Examples:
   sigsmith new --uncovered --rules rules/ --attack enterprise-attack.json --out drafts
                                                 # drafts for the strategies no rule covers yet
 
-Drafts are validated (YAML, Sigma schemas) before anything is written. Placeholders look
-like '<<baseline:NAME>>'; fill them and answer the validation prompts in the `sigsmith:`
-block before raising the status. Exit 2 on an unknown strategy or target, on existing files
-without --force, or on a template that renders an invalid draft.";
+Drafts are validated by the linter (every error-level SIG check) before anything is written.
+Placeholders look like '<<baseline:NAME>>'; fill them and answer the validation prompts in
+the `sigsmith:` block before raising the status. Exit 2 on an unknown strategy or target, on
+existing files without --force or files --update would lose content of, or on a template that
+renders an invalid draft.";
 
 /// Parses `--date`: exactly `YYYY-MM-DD`, a real calendar date.
 fn parse_date(s: &str) -> Result<String, String> {

@@ -4,9 +4,9 @@
 //! which extends `rule-templates/base.yml.j2` and overrides some of its blocks;
 //! embedded; a `--templates DIR` file of the same name overrides it) renders a typed
 //! [`DraftContext`]. Every printed value goes through the YAML-safe formatter ([`quote`]).
-//! Each rendered draft is parsed back with [`crate::yaml::parse`] and validated against the
-//! Sigma schemas before anything is written ([`Renderer::render`]); [`write`] writes
-//! atomically.
+//! Each rendered draft is validated by the linter itself ([`validate_draft`]: YAML, Sigma
+//! schemas, every error-level check) before anything is written ([`Renderer::render`]);
+//! [`write`] writes atomically.
 
 mod context;
 pub mod exemplar;
@@ -22,7 +22,7 @@ use minijinja::{Environment, UndefinedBehavior, Value};
 
 pub use context::*;
 
-use crate::schema::{self, SchemaKind};
+use crate::schema;
 use crate::strategy::{Strategy, Target};
 
 /// The base template every family template extends (`{% extends "base.yml.j2" %}`).
@@ -246,6 +246,8 @@ impl Draft {
 /// YAML-safe formatter and filters.
 pub struct Renderer {
     env: Environment<'static>,
+    /// What the drafts are linted with (the built-in vocabulary).
+    lint: crate::lint::engine::LintOptions,
 }
 
 impl std::fmt::Debug for Renderer {
@@ -504,7 +506,10 @@ impl Renderer {
                     .map_err(|e| template_error(&name, &e))?;
             }
         }
-        Ok(Self { env })
+        Ok(Self {
+            env,
+            lint: crate::lint::engine::LintOptions::default(),
+        })
     }
 
     /// A rendering error, naming the expression that failed when minijinja knows it (an
@@ -568,7 +573,7 @@ impl Renderer {
             text.push('\n');
         }
         let draft_name = format!("{}/{}", strategy.id, target.name);
-        validate_draft(&template, &draft_name, &text, &ctx)?;
+        validate_draft(&template, &draft_name, &text, &ctx, &self.lint)?;
         Ok(Draft {
             strategy: strategy.id.clone(),
             target: target.name.clone(),
@@ -580,31 +585,36 @@ impl Renderer {
     }
 }
 
-/// Parses a rendered draft back and validates it: valid YAML without duplicate keys, the rule
-/// document against `sigma-rule.schema.json`, the companion against
-/// `sigma-correlation.schema.json` and referencing the rule's `name`, and no placeholder left
-/// with `--example-values`.
+/// Validates a rendered draft with the linter itself ([`crate::lint::engine`]), the one
+/// implementation of Sigma's rules here: a YAML error (SIG001) names the rendered line, any
+/// error-level Sigma validity finding (the `SIG` checks: schema, duplicate key, dangling
+/// correlation, condition syntax...) names its check, and with `--example-values` an unresolved
+/// placeholder (API004) is an error. The `API` checks judge a draft's detection logic (an
+/// imported draft may still fire on API presence alone): they are for `sigsmith lint` on the
+/// written draft, not a reason to write nothing. On top, the draft contract: one rule
+/// document, plus the companion when the target has one.
 pub fn validate_draft(
     template: &str,
     draft: &str,
     text: &str,
     ctx: &DraftContext,
+    lint: &crate::lint::engine::LintOptions,
 ) -> Result<(), ScaffoldError> {
-    let stream = crate::yaml::parse(text);
+    let out = crate::lint::engine::lint_text(format!("{draft}.yml"), text, lint);
     let line_text = |line: u32| {
         text.lines()
             .nth(line.saturating_sub(1) as usize)
             .unwrap_or_default()
             .to_owned()
     };
-    if let Some(err) = &stream.error {
+    if let Some(f) = out.findings.iter().find(|f| f.code == "SIG001") {
         return Err(ScaffoldError::InvalidYaml {
             template: template.to_owned(),
             draft: draft.to_owned(),
-            line: err.pos.line,
-            col: err.pos.col,
-            message: err.message.clone(),
-            text: line_text(err.pos.line),
+            line: f.pos.line,
+            col: f.pos.col,
+            message: f.message.clone(),
+            text: line_text(f.pos.line),
         });
     }
     let invalid = |kind: &'static str, document: usize, line: u32, message: String| {
@@ -617,77 +627,56 @@ pub fn validate_draft(
             message,
         }
     };
-    if let Some(dup) = stream.duplicate_keys.first() {
+    if let Some(s) = out.skipped.first() {
         return Err(invalid(
-            "YAML document",
-            dup.doc_index + 1,
-            dup.again.line,
-            format!("duplicate key {}", dup.key),
+            "Sigma rule",
+            s.doc_index + 1,
+            s.pos.line,
+            format!("not a Sigma document: {}", s.reason),
         ));
     }
     let expected = 1 + usize::from(ctx.correlation.is_some());
-    if stream.documents.len() != expected {
+    if out.documents != expected {
         return Err(invalid(
             "draft",
-            stream.documents.len(),
+            out.documents,
             1,
             format!(
                 "expected {expected} YAML document(s), found {}",
-                stream.documents.len()
+                out.documents
             ),
         ));
     }
-    for (i, doc) in stream.documents.iter().enumerate() {
-        let (kind, label) = if i == 0 {
-            (SchemaKind::SigmaRule, "Sigma rule")
+    let kind = |doc: Option<usize>| {
+        if doc.unwrap_or(0) == 0 {
+            "Sigma rule"
         } else {
-            (SchemaKind::SigmaCorrelation, "Sigma correlation rule")
-        };
-        if let Some(v) = schema::validate(kind, &doc.root.to_json())?
-            .into_iter()
-            .next()
-        {
-            let line = doc.root.pointer(&v.pointer).pos().line;
-            let at = if v.pointer.is_empty() {
-                "/"
-            } else {
-                &v.pointer
-            };
-            return Err(invalid(
-                label,
-                i + 1,
-                line,
-                format!("{} (at {at})", v.message),
-            ));
+            "Sigma correlation rule"
         }
-    }
-    if let Some(corr) = stream.documents.get(1) {
-        let rule_name = stream.documents[0]
-            .root
-            .get("name")
-            .and_then(|n| n.as_str());
-        let rules = corr.root.pointer("/correlation/rules");
-        let names: Vec<&str> = match rules.as_seq() {
-            Some(items) => items.iter().filter_map(|n| n.as_str()).collect(),
-            None => rules.as_str().into_iter().collect(),
-        };
-        if rule_name.is_none_or(|n| !names.contains(&n)) {
-            return Err(invalid(
-                "Sigma correlation rule",
-                2,
-                rules.pos().line,
-                "correlation.rules does not reference the rule's name".to_owned(),
-            ));
-        }
-    }
-    if ctx.example_values
-        && let Some((n, line)) = text.lines().enumerate().find(|(_, l)| l.contains("<<"))
+    };
+    if let Some(f) = out
+        .findings
+        .iter()
+        .find(|f| f.severity == crate::diagnostic::Severity::Error && f.code.starts_with("SIG"))
     {
         return Err(invalid(
-            "draft",
-            1,
-            u32::try_from(n + 1).unwrap_or(u32::MAX),
-            format!("placeholder left with --example-values: {}", line.trim()),
+            kind(f.doc_index),
+            f.doc_index.unwrap_or(0) + 1,
+            f.pos.line,
+            format!("{}[{}] {}", f.code, f.name, f.message),
+        ));
+    }
+    if ctx.example_values
+        && let Some(f) = out.findings.iter().find(|f| f.code == "API004")
+    {
+        return Err(invalid(
+            kind(f.doc_index),
+            f.doc_index.unwrap_or(0) + 1,
+            f.pos.line,
+            format!(
+                "placeholder left with --example-values: {}",
+                line_text(f.pos.line).trim()
+            ),
         ));
     }
     Ok(())
