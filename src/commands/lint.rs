@@ -18,8 +18,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cli::{ColorChoice, Globals};
 use crate::config::{Config, RuleSelection, find_config};
 use crate::diagnostic::{Finding, Severity, sort_findings};
-use crate::discover::{self, Excludes, normalize};
-use crate::lint::engine::{LintOptions, Skipped, SourceFile, lint_sources};
+use crate::discover::{self, Excludes, Found, normalize};
+use crate::lint::engine::{LintOptions, Skipped, SourceFile, Streamed, lint_found};
 use crate::lint::registry::{self, CheckFn};
 use crate::output::{self, Format, Report, Summary};
 use crate::suppress;
@@ -222,7 +222,7 @@ pub fn lint(args: &LintArgs, cwd: &Path) -> anyhow::Result<(Outcome, Vec<SourceF
         .add(cwd, &args.exclude)
         .context("invalid --exclude")?;
 
-    let discovery = discover::discover_in(cwd, &paths, &excludes, &mut io::stdin().lock())?;
+    let found = discover::find_in(cwd, &paths, &excludes, &mut io::stdin().lock())?;
     let mut profiles = crate::vocab::Vocabulary::builtin();
     profiles.extend(config.file.profiles.clone());
     let configured = crate::commands::attack::bundles_of(&config);
@@ -230,24 +230,32 @@ pub fn lint(args: &LintArgs, cwd: &Path) -> anyhow::Result<(Outcome, Vec<SourceF
         std::sync::Arc::new(data) as std::sync::Arc<dyn crate::lint::engine::AttackIndex>
     });
     let opts = LintOptions { profiles, attack };
-    let engine = if args.parse_only {
-        parse_only(&discovery.sources)
-    } else {
-        lint_sources(&discovery.sources, &opts)
+    // Each file is read, linted and dropped; a text is kept only when something after the
+    // run needs it: suppression comments, or the source excerpts of the text format.
+    let excerpts = args.format == Format::Text && !args.statistics;
+    let keep = |s: &SourceFile, findings: &[Finding]| {
+        s.path.as_os_str() == "-"
+            || (!args.no_ignores && s.text.contains(suppress::MARKER))
+            || (excerpts && !findings.is_empty())
     };
+    let streamed = if args.parse_only {
+        parse_only(&found)
+    } else {
+        lint_found(&found, &opts, &keep)
+    };
+    let engine = streamed.output;
+    let mut sources = streamed.kept;
 
-    let files = discovery.sources.len() + discovery.problems.len();
-    let mut findings = discovery.problems;
+    let files = found.files.len() + found.problems.len();
+    let mut findings = found.problems.clone();
+    findings.extend(streamed.unreadable);
     findings.extend(engine.findings);
     findings.retain(|f| selection.is_enabled(f.code));
     let mut suppressed = 0;
     if !args.no_ignores {
         let applied = suppress::apply(
             findings,
-            discovery
-                .sources
-                .iter()
-                .map(|s| (s.path.as_path(), s.text.as_str())),
+            sources.iter().map(|s| (s.path.as_path(), s.text.as_str())),
             &|code| selection.is_enabled(code),
         );
         findings = applied.findings;
@@ -260,6 +268,9 @@ pub fn lint(args: &LintArgs, cwd: &Path) -> anyhow::Result<(Outcome, Vec<SourceF
         keep_changed(&mut findings, &changed, cwd);
     }
     sort_findings(&mut findings);
+    if excerpts {
+        reread_for_excerpts(&found, &findings, &mut sources);
+    }
 
     let mut summary = Summary::new(&findings, files, engine.documents, suppressed);
     summary.not_sigma = engine.skipped.len();
@@ -272,25 +283,52 @@ pub fn lint(args: &LintArgs, cwd: &Path) -> anyhow::Result<(Outcome, Vec<SourceF
             summary,
             failed,
         },
-        discovery.sources,
+        sources,
     ))
 }
 
-/// `--parse-only`: parses every file in parallel (as the engine does) and counts documents,
-/// running no check; the floor the benchmark compares `lint` with.
-fn parse_only(sources: &[SourceFile]) -> crate::lint::engine::LintOutput {
+/// `--parse-only`: reads and parses every file in parallel (as the engine does) and counts
+/// documents, running no check; the floor the benchmark compares `lint` with.
+fn parse_only(found: &Found) -> Streamed {
     use rayon::prelude::*;
-    let documents = sources
+    let parsed: Vec<Result<usize, Box<Finding>>> = found
+        .files
         .par_iter()
-        .map(|s| crate::yaml::parse(&s.text).documents.len())
-        .sum();
-    crate::lint::engine::LintOutput {
-        findings: Vec::new(),
-        files: sources.len(),
-        documents,
-        summaries: Vec::new(),
-        skipped: Vec::new(),
+        .map(|f| Ok(crate::yaml::parse(&found.read(f)?.text).documents.len()))
+        .collect();
+    let mut out = Streamed::default();
+    for p in parsed {
+        match p {
+            Ok(documents) => {
+                out.output.files += 1;
+                out.output.documents += documents;
+            }
+            Err(problem) => out.unreadable.push(*problem),
+        }
     }
+    out
+}
+
+/// Reads again the files that findings point into but whose text was not kept (findings of
+/// the repository-wide checks, which run after every file was dropped), for the text format's
+/// source excerpts. A file that cannot be read again is shown without excerpts.
+fn reread_for_excerpts(found: &Found, findings: &[Finding], sources: &mut Vec<SourceFile>) {
+    let have: HashSet<&Path> = sources.iter().map(|s| s.path.as_path()).collect();
+    let wanted: HashSet<&Path> = findings
+        .iter()
+        .map(|f| f.path.as_path())
+        .filter(|p| !have.contains(p))
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let again: Vec<SourceFile> = found
+        .files
+        .iter()
+        .filter(|f| wanted.contains(f.display.as_path()))
+        .filter_map(|f| found.read(f).ok())
+        .collect();
+    sources.extend(again);
 }
 
 /// Keeps the findings `--changed-since` reports: those in changed files (standard input counts
