@@ -9,12 +9,21 @@ tests/fixtures/pysigma-differences.md with the reason; the run fails on a differ
 listed and on a listed one that no longer differs.
 
     python .ci/pysigma_fixtures.py BIN
+
+Then the output of sigsmith's fixes: every fixture (all folders) is fixed, one fixable check at
+a time, with `sigsmith lint --fix --select CODE` on a copy; each changed file must load in
+pySigma with no error it did not have before (a fixture may be broken in other ways too), and
+every fixable check must have fixed files that pySigma loads without any error. And `sigsmith harden` on a
+copy of the SigmaHQ cloud, application and identity rules (../shared/corpora/sigmahq): every
+hardened file must load in pySigma without an error.
 """
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 from sigma.collection import SigmaCollection
 from sigma.correlations import SigmaCorrelationRule
@@ -103,7 +112,101 @@ def main():
     if stale:
         print("listed differences that no longer differ (remove them):")
         print("\n".join(stale))
-    sys.exit(1 if new or stale else 0)
+    return not (new or stale)
 
 
-main()
+def fixable_codes():
+    run = subprocess.run([binary, "rules", "--format", "json"], capture_output=True, text=True, check=True)
+    return [r["code"] for r in json.loads(run.stdout) if r.get("fix")]
+
+
+def fix_output():
+    """Every fix's output is accepted by pySigma (fewer load errors; none if there were none)."""
+    codes = fixable_codes()
+    if not codes:
+        print("pySigma on fix output: no check has a fix")
+        return False
+    work = tempfile.mkdtemp(prefix="sigsmith-fix-")
+    try:
+        fixed, bad, clean = 0, [], {code: 0 for code in codes}
+        for folder in sorted(os.listdir(fixtures)):
+            for name in sorted(os.listdir(os.path.join(fixtures, folder))):
+                if not name.endswith((".yml", ".yaml")):
+                    continue
+                src = os.path.join(fixtures, folder, name)
+                before = None
+                for code in codes:
+                    dst = os.path.join(work, f"{folder}__{code}__{name}")
+                    shutil.copyfile(src, dst)
+                    run = subprocess.run(
+                        [binary, "lint", "--no-config", "--quiet", "--fix", "--select", code, dst],
+                        capture_output=True, text=True,
+                    )
+                    if run.returncode not in (0, 1):
+                        bad.append(f"{folder}/{name} {code}: sigsmith failed: {run.stderr.strip()}")
+                        continue
+                    with open(src, encoding="utf-8") as a, open(dst, encoding="utf-8") as b:
+                        if a.read() == b.read():
+                            continue
+                    fixed += 1
+                    if before is None:
+                        before = pysigma_errors(src)
+                    after = pysigma_errors(dst)
+                    new = [e for e in after if e not in before]
+                    if new:
+                        bad.append(f"{folder}/{name} {code}: {new[0][:160]}")
+                    elif not after:
+                        clean[code] += 1
+        accepted = ", ".join(f"{c} {n}" for c, n in clean.items())
+        print(f"pySigma on fix output: {fixed} fixed fixture files, {len(bad)} with a new error; loaded without error: {accepted}")
+        for b in bad:
+            print(f"  {b}")
+        missing = [c for c, n in clean.items() if n == 0]
+        if missing:
+            print(f"  no fixed file of {', '.join(missing)} loads without error")
+        return fixed > 0 and not bad and not missing
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def harden_output():
+    """`sigsmith harden` output on real SigmaHQ rules loads in pySigma without an error."""
+    corpus = os.path.join(repo, "..", "shared", "corpora", "sigmahq", "rules")
+    if not os.path.isdir(corpus):
+        print(f"pySigma on harden output: the SigmaHQ corpus is missing ({corpus})")
+        return False
+    work = tempfile.mkdtemp(prefix="sigsmith-harden-")
+    try:
+        for folder in ("cloud", "application", "identity"):
+            shutil.copytree(os.path.join(corpus, folder), os.path.join(work, folder))
+        original = {}
+        for root, _, files in os.walk(work):
+            for f in files:
+                p = os.path.join(root, f)
+                with open(p, encoding="utf-8") as h:
+                    original[p] = h.read()
+        run = subprocess.run([binary, "harden", "--no-config", "--quiet", work], capture_output=True, text=True)
+        if run.returncode not in (0, 1):
+            print(f"pySigma on harden output: sigsmith failed: {run.stderr.strip()}")
+            return False
+        hardened, bad = 0, []
+        for p, text in sorted(original.items()):
+            with open(p, encoding="utf-8") as h:
+                if h.read() == text:
+                    continue
+            hardened += 1
+            errors = pysigma_errors(p)
+            if errors:
+                bad.append(f"{os.path.relpath(p, work)}: {errors[0][:160]}")
+        print(f"pySigma on harden output: {hardened} hardened SigmaHQ rules, {len(bad)} refused")
+        for b in bad:
+            print(f"  {b}")
+        return hardened > 0 and not bad
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+ok = main()
+ok = fix_output() and ok
+ok = harden_output() and ok
+sys.exit(0 if ok else 1)

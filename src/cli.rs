@@ -63,8 +63,14 @@ pub enum Command {
     New(commands::new::NewArgs),
     /// Lint Sigma rule files and repositories.
     Lint(commands::lint::LintArgs),
+    /// Rewrite presence-only rules (API001) into drafts with context, baselines and prompts.
+    Harden(commands::harden::HardenArgs),
+    /// Run the language server (diagnostics, hover, completion, code actions) for editors.
+    Lsp(commands::lsp::LspArgs),
     /// Evaluate Sigma rules, filters and correlation rules on events.
     Eval(commands::eval::EvalArgs),
+    /// Propose and fill a draft's baselines from a history of events, with telemetry coverage and alert volume.
+    Baseline(commands::baseline::BaselineArgs),
     /// Run the exemplars (sample events expected to match or not) kept with each rule.
     Test(commands::test::TestArgs),
     /// Report ATT&CK coverage of rules, judged by context (API001).
@@ -101,7 +107,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Show(args) => commands::show::run(args, globals),
         Command::New(args) => commands::new::run(args, globals),
         Command::Lint(args) => commands::lint::run(args, globals),
+        Command::Harden(args) => commands::harden::run(args, globals),
+        Command::Lsp(args) => commands::lsp::run(args, globals),
         Command::Eval(args) => commands::eval::run_eval(args, globals),
+        Command::Baseline(args) => commands::baseline::run(args, globals),
         Command::Test(args) => commands::test::run_test(args, globals),
         Command::Coverage(args) => commands::coverage::run(args, globals),
         Command::Rules(args) => commands::rules::run_rules(args, globals),

@@ -683,6 +683,7 @@ mod tests {
             doc_title: None,
             help: None,
             related: Vec::new(),
+            fix: None,
         }
     }
 

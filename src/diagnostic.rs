@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::edit::Edit;
 use crate::yaml::{Pos, Span};
 
 /// How serious a finding is.
@@ -53,6 +54,35 @@ pub struct Related {
     pub message: String,
 }
 
+/// A mechanical change that resolves a finding, tied to the check that found it.
+///
+/// The edits are byte ranges of the finding's file text as it was linted (see
+/// [`crate::edit`]); applying them keeps every byte outside the ranges (comments, quoting,
+/// key order). `lint --fix` applies them, `lint --fix --diff` shows them and the language
+/// server offers them as code actions. Every fix a check attaches is safe: applying it
+/// changes only what the check flagged and the result parses and no longer has the finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    /// Code of the check the fix belongs to (the code of the finding carrying it).
+    pub code: &'static str,
+    /// What the fix does, as an imperative phrase (`rename modifier `endwith` to
+    /// `endswith``); shown by `--fix` and as the code action's title.
+    pub title: String,
+    /// The edits, against the original text of the finding's file.
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    /// A fix of check `code` titled `title` made of `edits`.
+    pub fn new(code: &'static str, title: impl Into<String>, edits: Vec<Edit>) -> Self {
+        Fix {
+            code,
+            title: title.into(),
+            edits,
+        }
+    }
+}
+
 /// One problem found in one place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -80,6 +110,8 @@ pub struct Finding {
     pub help: Option<String>,
     /// Other places that explain the finding.
     pub related: Vec<Related>,
+    /// A safe mechanical fix, when the check knows one.
+    pub fix: Option<Fix>,
 }
 
 impl Finding {
@@ -99,6 +131,12 @@ impl Finding {
     /// Adds an imperative fix hint.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Attaches a fix (see [`Fix`]).
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
         self
     }
 

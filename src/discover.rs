@@ -605,6 +605,7 @@ fn unreadable(path: &Path, pos: Pos, message: String) -> Finding {
                 .to_owned(),
         ),
         related: Vec::new(),
+        fix: None,
     }
 }
 

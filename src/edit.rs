@@ -106,6 +106,47 @@ pub fn apply(text: &str, edits: &[Edit]) -> Result<String, EditError> {
     Ok(out)
 }
 
+/// The byte offset of `pos` (1-based line, 1-based column in characters, as every
+/// [`crate::yaml::Pos`]) in `text`. A column past the end of its line gives the line's end
+/// (before its line break); a line past the end of the text is `None`.
+pub fn offset_of(text: &str, pos: crate::yaml::Pos) -> Option<usize> {
+    let line0 = usize::try_from(pos.line.checked_sub(1)?).ok()?;
+    let mut start = 0;
+    for _ in 0..line0 {
+        start += text[start..].find('\n')? + 1;
+    }
+    let line = text[start..].split('\n').next().unwrap_or("");
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    let col0 = usize::try_from(pos.col.saturating_sub(1)).unwrap_or(usize::MAX);
+    let within = line.char_indices().nth(col0).map_or(line.len(), |(b, _)| b);
+    Some(start + within)
+}
+
+/// The position (1-based line and column in characters) of byte `offset` of `text`; an
+/// offset inside a character counts as that character's start.
+pub fn pos_of(text: &str, offset: usize) -> crate::yaml::Pos {
+    let mut off = offset.min(text.len());
+    while !text.is_char_boundary(off) {
+        off -= 1;
+    }
+    let before = &text[..off];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = before.matches('\n').count() + 1;
+    let col = before[line_start..].chars().count() + 1;
+    crate::yaml::Pos::new(
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(col).unwrap_or(u32::MAX),
+    )
+}
+
+/// The byte range of `span` in `text`, when its start lies in the text (an end past the
+/// text, as a parser reports for a node ending the file, is the text's end).
+pub fn range_of(text: &str, span: crate::yaml::Span) -> Option<Range<usize>> {
+    let start = offset_of(text, span.start)?;
+    let end = offset_of(text, span.end).unwrap_or(text.len()).max(start);
+    Some(start..end)
+}
+
 /// A unified diff of `old` and `new` with `path` in the headers (`--- a/PATH`, `+++ b/PATH`),
 /// three lines of context; empty when the texts are equal.
 pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
@@ -123,6 +164,26 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
 /// until the rename. The file must exist (this never creates a user's file by accident).
 pub fn write_back(path: &Path, text: &str) -> Result<(), crate::scaffold::write::WriteError> {
     crate::scaffold::write::write_atomic(path, text.as_bytes(), true)
+}
+
+/// Replaces or creates each of `files` (paths relative to `out`) atomically, all or nothing
+/// and never outside `out` (links leaving it are refused; see [`crate::scaffold::write`]).
+/// For commands that rewrite a folder of files the user owns (`new --update`).
+pub fn write_back_under(
+    out: &Path,
+    files: &[(std::path::PathBuf, String)],
+) -> Result<(), crate::scaffold::write::WriteError> {
+    let labels: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
+    let specs: Vec<crate::scaffold::write::FileSpec<'_>> = files
+        .iter()
+        .zip(&labels)
+        .map(|((rel, text), label)| crate::scaffold::write::FileSpec {
+            rel,
+            label,
+            bytes: text.as_bytes(),
+        })
+        .collect();
+    crate::scaffold::write::write_files(out, &specs, true).map(|_| ())
 }
 
 #[cfg(test)]
@@ -171,6 +232,24 @@ mod tests {
             apply("é", &[Edit::insert(1, "x")]),
             Err(EditError::NotCharBoundary(1))
         ));
+    }
+
+    #[test]
+    fn positions_and_offsets_round_trip() {
+        use crate::yaml::Pos;
+        let text = "a: é1\r\nbb: 2\n";
+        assert_eq!(offset_of(text, Pos::new(1, 1)), Some(0));
+        assert_eq!(offset_of(text, Pos::new(1, 5)), Some(5));
+        // Past the end of a line: the line's end, before `\r\n`.
+        assert_eq!(offset_of(text, Pos::new(1, 40)), Some(6));
+        assert_eq!(offset_of(text, Pos::new(2, 5)), Some(12));
+        assert_eq!(offset_of(text, Pos::new(3, 1)), Some(text.len()));
+        assert_eq!(offset_of(text, Pos::new(4, 1)), None);
+        assert_eq!(offset_of(text, Pos::new(0, 1)), None);
+        for off in [0, 3, 5, 8, 12] {
+            assert_eq!(offset_of(text, pos_of(text, off)), Some(off), "{off}");
+        }
+        assert_eq!(pos_of(text, 4), Pos::new(1, 4));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod attack;
+pub mod baseline;
 pub mod checks;
 pub mod cli;
 pub mod commands;
@@ -18,6 +19,7 @@ pub mod discover;
 pub mod edit;
 pub mod eval;
 pub mod lint;
+pub mod lsp;
 pub mod output;
 pub mod scaffold;
 pub mod schema;

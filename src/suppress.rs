@@ -559,6 +559,7 @@ fn unused(path: &Path, pos: Pos, end: Option<Pos>, message: String, help: &str) 
         doc_title: None,
         help: Some(help.to_owned()),
         related: Vec::new(),
+        fix: None,
     }
 }
 
@@ -689,6 +690,7 @@ title: c
             doc_title: None,
             help: None,
             related: Vec::new(),
+            fix: None,
         }
     }
 

@@ -153,14 +153,17 @@ fn exemplar_events_nest_dotted_fields() {
     assert_eq!(pos["eventSource"].as_str(), Some("ssm.amazonaws.com"));
     assert!(pos["userIdentity"]["arn"].is_string(), "{pos:?}");
     assert!(pos["userIdentity.arn"].is_null());
-    // The negative event differs from the positive in the baseline field only.
+    // The negative event differs from the positive in the fields of the approved use only
+    // (who AND from where: the principal and the network of one combined filter).
     let arn = neg["userIdentity"]["arn"].as_str().expect("arn");
     assert!(
         arn.starts_with("arn:aws:sts::111122223333:assumed-role/ci-deploy/"),
         "{arn}"
     );
+    assert_ne!(neg["sourceIPAddress"], pos["sourceIPAddress"]);
     let mut same = neg.clone();
     same["userIdentity"]["arn"] = pos["userIdentity"]["arn"].clone();
+    same["sourceIPAddress"] = pos["sourceIPAddress"].clone();
     assert_eq!(&same, pos);
 }
 

@@ -332,14 +332,33 @@ fn catalog_covers_the_issue_targets() {
         .iter()
         .map(|t| t.logsource.service.as_deref())
         .collect();
-    assert_eq!(services, [Some("control_api_audit"), Some("ot_protocol")]);
+    assert_eq!(
+        services,
+        [
+            Some("audit"),
+            Some("modbus_detailed"),
+            Some("dnp3"),
+            Some("s7comm"),
+            Some("cip"),
+            Some("opcua_binary")
+        ]
+    );
+    // Each target names the product that produces its log.
+    for t in &det0742.targets {
+        let d = t.logsource.definition.as_deref().unwrap_or_default();
+        assert!(
+            d.contains("OPC UA") || d.contains("Zeek"),
+            "{}: {d}",
+            t.name
+        );
+    }
     let dc0112 = c.get("DC0112").expect("DC0112");
     let products: Vec<_> = dc0112
         .targets
         .iter()
         .map(|t| t.logsource.product.as_deref())
         .collect();
-    assert_eq!(products, [Some("android"), Some("ios")]);
+    assert_eq!(products, [Some("mobsf")]);
     // One prompt per point of "Detection direction", plus availability, retention, blind spots.
     assert!(c.list().iter().all(|s| s.prompts.len() >= 7));
 }
@@ -392,7 +411,33 @@ fn cloud_conditions_never_match_on_the_api_selection_alone() {
             .filter_map(|(k, _)| k.as_str())
             .filter(|k| k.starts_with("filter_"))
             .collect();
-        assert_eq!(filters.len(), t.baselines.len());
+        assert_eq!(filters.len(), t.baseline_filters().len());
+        // Who and from where are one approved use: the principal baseline and the network
+        // baseline sit in the same filter, so an approved principal calling from outside its
+        // network is not suppressed.
+        for f in t.baseline_filters() {
+            let sel = detection.get(&f.name).expect("filter");
+            let keys: Vec<&str> = sel
+                .as_map()
+                .expect("filter map")
+                .iter()
+                .filter_map(|(k, _)| k.as_str())
+                .collect();
+            assert_eq!(keys.len(), f.baselines.len(), "{}: {keys:?}", t.name);
+        }
+        let grouped = t.baseline_filters().iter().any(|f| {
+            f.baselines
+                .iter()
+                .any(|b| t.context.identity.contains(&b.field))
+                && f.baselines
+                    .iter()
+                    .any(|b| !t.context.identity.contains(&b.field))
+        });
+        assert!(
+            grouped,
+            "{}: who and from where are separate filters",
+            t.name
+        );
     }
 }
 
@@ -456,26 +501,24 @@ fn invalid_yaml_and_invalid_rules_name_the_template() {
 fn user_template_overrides_builtin_by_name() {
     let c = catalog();
     let s = c.get("DC0112").expect("DC0112");
-    let builtin = scaffold::BUILTIN_TEMPLATES
-        .iter()
-        .find(|(n, _)| *n == "mobile-api-calls.yml.j2")
-        .expect("builtin")
-        .1;
-    let custom = builtin.replace(
-        "status: {{ rule.status }}",
-        "status: test\ncustom_marker: {{ target.platform }}",
-    );
-    let dir = user_templates("mobile-api-calls.yml.j2", &custom);
+    // An override extends the built-in base and changes one block.
+    let custom = "{% extends \"base.yml.j2\" %}\n{% block level %}\nlevel: {{ rule.level }}\ncustom_marker: {{ target.platform }}\n{% endblock %}\n";
+    let dir = user_templates("mobile-api-calls.yml.j2", custom);
     let draft = Renderer::new(Some(dir.path()))
         .expect("loads")
-        .render(s, &s.targets[1], &options())
+        .render(s, &s.targets[0], &options())
         .expect("renders");
     assert!(
-        draft.text.contains("custom_marker: iOS\n"),
+        draft.text.contains("custom_marker: Android\n"),
         "{}",
         draft.text
     );
-    assert!(draft.text.contains("status: test\n"));
+    // Everything outside the block is the built-in draft, byte for byte.
+    let builtin = renderer()
+        .render(s, &s.targets[0], &options())
+        .expect("renders")
+        .text;
+    assert_eq!(draft.text.replace("custom_marker: Android\n", ""), builtin);
     // Other families still use the built-in templates.
     let d = c.get("DET0742").expect("DET0742");
     let other = Renderer::new(Some(dir.path()))
@@ -489,6 +532,34 @@ fn user_template_overrides_builtin_by_name() {
             .expect("r")
             .text
     );
+}
+
+#[test]
+fn user_base_template_changes_every_family() {
+    let c = catalog();
+    let base = scaffold::BUILTIN_TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == scaffold::BASE_TEMPLATE)
+        .expect("base")
+        .1;
+    let custom = base.replace(
+        "status: {{ rule.status }}",
+        "status: test\ncustom_marker: {{ target.name }}",
+    );
+    assert_ne!(custom, base, "the base template prints the status");
+    let dir = user_templates(scaffold::BASE_TEMPLATE, &custom);
+    let r = Renderer::new(Some(dir.path())).expect("loads");
+    for id in ["DC0112", "DET0742", "DET0078"] {
+        let s = c.get(id).expect("strategy");
+        let t = &s.targets[0];
+        let draft = r.render(s, t, &options()).expect("renders");
+        assert!(
+            draft.text.contains(&format!("custom_marker: {}\n", t.name)),
+            "{}",
+            draft.text
+        );
+        assert!(draft.text.starts_with("title: "), "{}", draft.text);
+    }
 }
 
 /// `tests/fixtures/scaffold/*.json`: strategies in the model's JSON form (the way the ATT&CK

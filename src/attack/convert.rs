@@ -350,7 +350,7 @@ fn analytic_targets(
     let mut groups: Vec<Group<'_>> = Vec::new();
     let mut unmapped: Vec<&LogSourceRef> = Vec::new();
     for r in &a.log_sources {
-        let mapped = table.resolve(s.domain, &r.name, r.channel.as_deref());
+        let mapped = table.resolve_ref(s.domain, r, &a.description);
         if mapped.is_empty() {
             unmapped.push(r);
         }
@@ -432,21 +432,38 @@ fn mapped_target(table: &LogsourceTable, a: &Analytic, g: &Group<'_>, platform: 
         watch,
         tuning,
     } = element_parts(&a.mutable_elements, &mut context);
+    // An API-audit draft filters the callers expected to make these calls: by identity, or
+    // by source address where the log has no account (an ICS protocol log).
+    let caller = [ContextClass::Identity, ContextClass::Source]
+        .into_iter()
+        .find_map(|c| context.class(c).first().map(|f| (c, f.clone())));
     if m.family != Family::Generic
-        && let Some(identity) = context.identity.first()
+        && let Some((class, field)) = caller
         && !baselines
             .iter()
-            .any(|b| context.identity.contains(&b.field))
+            .any(|b| context.class(class).contains(&b.field))
     {
+        let (description, modifiers) = if class == ContextClass::Identity {
+            (
+                "Identities expected to make these calls (service accounts, automation, \
+                 administrators), from the inventory of this API's legitimate users",
+                Vec::new(),
+            )
+        } else {
+            (
+                "Addresses of the systems expected to make these calls (control servers, \
+                 HMIs, engineering workstations), from the inventory of this interface's \
+                 legitimate clients",
+                Vec::new(),
+            )
+        };
         baselines.push(Baseline {
             name: unique_name(&baselines, "expected_callers"),
-            description: "Identities expected to make these calls (service accounts, \
-                          automation, administrators), from the inventory of this API's \
-                          legitimate users"
-                .to_owned(),
-            field: identity.clone(),
-            modifiers: Vec::new(),
+            description: description.to_owned(),
+            field,
+            modifiers,
             examples: Vec::new(),
+            group: None,
         });
     }
     let ls = &m.logsource;
@@ -609,27 +626,38 @@ fn channel_note(refs: &[&LogSourceRef]) -> Option<String> {
 
 fn analytic_prompts(a: &Analytic, refs: &[&LogSourceRef], logsource: &str) -> Vec<Prompt> {
     let mut prompts = Vec::new();
-    let description = a.description.trim();
-    prompts.push(Prompt {
-        id: format!("{}-V01", a.id),
-        question: if description.is_empty() {
-            format!(
+    let points = points(&a.description);
+    if points.is_empty() {
+        prompts.push(Prompt {
+            id: format!("{}-V01", a.id),
+            question: format!(
                 "ATT&CK analytic {} has no description: which behaviour must this draft's \
                  selection express?",
                 a.id
-            )
+            ),
+        });
+    }
+    let total = points.len();
+    for (n, point) in points.iter().enumerate() {
+        let head = if total == 1 {
+            format!("ATT&CK analytic {}:", a.id)
         } else {
-            format!(
-                "ATT&CK analytic {}: {} Does this draft's selection express that behaviour, \
-                 with every todo placeholder replaced?",
-                a.id,
-                sentence(description)
-            )
-        },
-    });
+            format!("ATT&CK analytic {} ({}/{total}):", a.id, n + 1)
+        };
+        prompts.push(Prompt {
+            id: format!("{}-V{:02}", a.id, prompts.len() + 1),
+            question: format!(
+                "{head} {point} How does this draft cover it (selection, context constraint, \
+                 baseline), with every todo placeholder replaced, or which other draft does?"
+            ),
+        });
+        if prompts.len() >= 90 {
+            break;
+        }
+    }
     if !refs.is_empty() {
         prompts.push(Prompt {
-            id: format!("{}-V02", a.id),
+            id: format!("{}-V{:02}", a.id, prompts.len() + 1),
             question: format!(
                 "Is the ATT&CK log source {} collected as {logsource}, with the fields this \
                  draft uses, for every system in scope?",
@@ -1043,8 +1071,10 @@ fn element_use(m: &MutableElement, context: &ContextFields) -> ElementUse {
             | ContextClass::Time
     );
     if by_class && let Some(field) = context.class(class).first() {
+        // Time windows as Sigma's time-part modifier (hours of the day), not a regex over
+        // the timestamp text that backends misread.
         let modifiers = if class == ContextClass::Time {
-            vec![Modifier::Re]
+            vec![Modifier::Hour]
         } else if cidr(field) {
             vec![Modifier::Cidr]
         } else {
@@ -1202,6 +1232,7 @@ fn element_parts<'m>(
                 field,
                 modifiers,
                 examples: Vec::new(),
+                group: None,
             });
         }
     }
@@ -1280,6 +1311,43 @@ fn dominant_family(targets: &[Target]) -> Family {
 }
 
 /// A description as a sentence: trimmed, whitespace collapsed, ending with a period.
+/// The points of an analytic's description, one per sentence or list item: citations
+/// (`(Citation: ...)`) dropped, Markdown links reduced to their text, whitespace collapsed.
+fn points(description: &str) -> Vec<String> {
+    static CITATION: OnceLock<Regex> = OnceLock::new();
+    static LINK: OnceLock<Regex> = OnceLock::new();
+    static END: OnceLock<Regex> = OnceLock::new();
+    let citation = CITATION
+        .get_or_init(|| Regex::new(r"\s*\(Citation:[^)]*\)").expect("static regex is valid"));
+    let link =
+        LINK.get_or_init(|| Regex::new(r"\[([^\]]*)\]\([^)]*\)").expect("static regex is valid"));
+    // A sentence ends at `.`, `!` or `?` followed by space and a capital, a digit, a quote or
+    // a bracket (not at `e.g. the` or `(i.e., ...)`).
+    let end = END.get_or_init(|| {
+        Regex::new(r#"[.!?]["')]?\s+[A-Z0-9"'(\[]"#).expect("static regex is valid")
+    });
+    let text = citation.replace_all(description, "");
+    let text = link.replace_all(&text, "$1");
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let line = line.trim().trim_start_matches(['-', '*', '•']).trim_start();
+        // Empty lines and headings that introduce a list (`*Data Collection Measures:*`).
+        if line.is_empty() || line.trim_end_matches('*').ends_with(':') {
+            continue;
+        }
+        let mut start = 0;
+        for m in end.find_iter(line) {
+            // Keep the closing mark and quote with the sentence; the next starts at the capital.
+            let cut = m.end() - m.as_str().chars().next_back().map_or(0, char::len_utf8);
+            out.push(sentence(&line[start..cut]));
+            start = cut;
+        }
+        out.push(sentence(&line[start..]));
+    }
+    out.retain(|p| p.split_whitespace().count() >= 3);
+    out
+}
+
 fn sentence(text: &str) -> String {
     let mut s = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if !s.is_empty() && !s.ends_with(['.', '!', '?']) {
@@ -1364,6 +1432,47 @@ mod tests {
             .expect("profile")
             .context
             .clone()
+    }
+
+    #[test]
+    fn descriptions_split_into_points() {
+        let p = points(
+            "Monitor for [Valid Accounts](https://attack.mitre.org/techniques/T0859) used \
+             outside shifts (e.g. at night).(Citation: Vendor Guide) Correlate with change \
+             tickets! \"Read\" functions matter too.\n\n*Data Collection Measures:*\n\
+             - Zeek modbus.log records each function\n- ok",
+        );
+        assert_eq!(
+            p,
+            [
+                "Monitor for Valid Accounts used outside shifts (e.g. at night).",
+                "Correlate with change tickets!",
+                "\"Read\" functions matter too.",
+                "Zeek modbus.log records each function.",
+            ]
+        );
+        assert!(points("").is_empty());
+        let a = Analytic {
+            id: "AN0001".into(),
+            stix_id: String::new(),
+            name: String::new(),
+            description: "Monitor writes from new hosts. Alert on restarts.".into(),
+            url: None,
+            platforms: Vec::new(),
+            log_sources: Vec::new(),
+            mutable_elements: Vec::new(),
+            status: super::super::Status::Active,
+        };
+        let prompts = analytic_prompts(&a, &[], "x");
+        let ids: Vec<&str> = prompts.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["AN0001-V01", "AN0001-V02"], "one question per point");
+        assert!(prompts[1].question.contains("(2/2): Alert on restarts."));
+        let a = Analytic {
+            description: String::new(),
+            ..a
+        };
+        let prompts = analytic_prompts(&a, &[], "x");
+        assert_eq!(prompts.len(), 1, "no description: one question");
     }
 
     #[test]
@@ -1460,7 +1569,7 @@ mod tests {
                 field: "eventTime".into(),
                 class: ContextClass::Time,
                 known: true,
-                modifiers: vec![Modifier::Re]
+                modifiers: vec![Modifier::Hour]
             }
         );
     }
@@ -1620,6 +1729,10 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 11);
+        let targets: usize = catalog.list().iter().map(|s| s.targets.len()).sum();
+        assert!(
+            checked == targets && checked >= 10,
+            "{checked} of {targets} checked"
+        );
     }
 }

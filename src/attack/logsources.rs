@@ -33,6 +33,16 @@ pub struct ChannelRule {
     /// Case-insensitive regex on the channel text (used when the channel has no event codes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
+    /// ATT&CK data components (`Network Traffic Content`) the rule is for (case-insensitive);
+    /// with `pattern`, both must match. Used when the channel has no event codes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_components: Vec<String>,
+    /// Case-insensitive regex on the analytic's description (`\bmodbus\b`). Consecutive
+    /// matching rules with `mentions` form a group: the reference maps to the rules of the
+    /// group whose `mentions` the description matches, or to every rule of the group when it
+    /// matches none (one draft per protocol log the analytic may mean).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mentions: Option<String>,
     /// The logsource for matching channels.
     pub logsource: SigmaLogsource,
     /// Field profile override.
@@ -41,8 +51,33 @@ pub struct ChannelRule {
     /// Family override.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family: Option<Family>,
+    /// `custom` override (no SigmaHQ convention exists for this rule's logsource).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom: Option<bool>,
+    /// `definition` override: how to collect this rule's logsource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
     #[serde(skip)]
     regex: Option<Regex>,
+    #[serde(skip)]
+    mentions_regex: Option<Regex>,
+}
+
+impl ChannelRule {
+    /// Whether the rule applies to a reference without event codes.
+    fn applies(&self, channel: &str, data_component: Option<&str>) -> bool {
+        if !self.event_codes.is_empty() {
+            return false;
+        }
+        let pattern = self.regex.as_ref().is_none_or(|re| re.is_match(channel));
+        let component = self.data_components.is_empty()
+            || data_component.is_some_and(|dc| {
+                self.data_components
+                    .iter()
+                    .any(|d| d.trim().eq_ignore_ascii_case(dc.trim()))
+            });
+        pattern && component
+    }
 }
 
 /// One row of the table.
@@ -343,19 +378,23 @@ impl LogsourceTable {
                         "a channel rule's `logsource` needs product, service or category".into(),
                     ));
                 }
-                match (&rule.pattern, rule.event_codes.is_empty()) {
-                    (Some(_), false) | (None, true) => {
-                        return Err(invalid(
-                            "a channel rule needs exactly one of `event_codes` and `pattern`"
-                                .into(),
-                        ));
-                    }
-                    (Some(p), true) => {
-                        let re = Regex::new(&format!("(?i){p}"))
-                            .map_err(|e| invalid(format!("bad pattern `{p}`: {e}")))?;
-                        rule.regex = Some(re);
-                    }
-                    (None, false) => {}
+                let by_text = rule.pattern.is_some() || !rule.data_components.is_empty();
+                if by_text != rule.event_codes.is_empty() {
+                    return Err(invalid(
+                        "a channel rule needs `event_codes`, or `pattern` and/or \
+                         `data_components`, not both"
+                            .into(),
+                    ));
+                }
+                if let Some(p) = &rule.pattern {
+                    let re = Regex::new(&format!("(?i){p}"))
+                        .map_err(|e| invalid(format!("bad pattern `{p}`: {e}")))?;
+                    rule.regex = Some(re);
+                }
+                if let Some(p) = &rule.mentions {
+                    let re = Regex::new(&format!("(?i){p}"))
+                        .map_err(|e| invalid(format!("bad mentions pattern `{p}`: {e}")))?;
+                    rule.mentions_regex = Some(re);
                 }
             }
         }
@@ -484,13 +523,42 @@ impl LogsourceTable {
         })
     }
 
-    /// Maps one log source reference; empty when the name is unmapped. Results are distinct,
-    /// in the order of the channel's event codes.
+    /// Maps one log source reference by its name and channel only (no data component, no
+    /// analytic description); see [`LogsourceTable::resolve_ref`].
     pub fn resolve(
         &self,
         domain: Domain,
         name: &str,
         channel: Option<&str>,
+    ) -> Vec<MappedLogsource> {
+        self.resolve_with(domain, name, channel, None, "")
+    }
+
+    /// Maps one log source reference of an analytic whose description is `description`;
+    /// empty when the name is unmapped. Results are distinct, in the order of the channel's
+    /// event codes, else of the matching channel rules.
+    pub fn resolve_ref(
+        &self,
+        domain: Domain,
+        r: &super::LogSourceRef,
+        description: &str,
+    ) -> Vec<MappedLogsource> {
+        self.resolve_with(
+            domain,
+            &r.name,
+            r.channel.as_deref(),
+            r.data_component_name.as_deref(),
+            description,
+        )
+    }
+
+    fn resolve_with(
+        &self,
+        domain: Domain,
+        name: &str,
+        channel: Option<&str>,
+        data_component: Option<&str>,
+        description: &str,
     ) -> Vec<MappedLogsource> {
         let Some(entry) = self.entry(domain, name) else {
             return Vec::new();
@@ -505,19 +573,48 @@ impl LogsourceTable {
                 logsource,
                 family: rule.and_then(|r| r.family).unwrap_or(entry.family),
                 profile,
-                custom: entry.custom,
-                definition: entry.definition.clone(),
+                custom: rule.and_then(|r| r.custom).unwrap_or(entry.custom),
+                definition: rule
+                    .and_then(|r| r.definition.clone())
+                    .or_else(|| entry.definition.clone()),
                 event_codes: codes,
             }
         };
         let channel = channel.unwrap_or("");
         let codes = event_codes(channel);
         if codes.is_empty() {
-            let rule = entry
+            let mut rules = entry
                 .channels
                 .iter()
-                .find(|r| r.regex.as_ref().is_some_and(|re| re.is_match(channel)));
-            return vec![base(rule, Vec::new())];
+                .skip_while(|r| !r.applies(channel, data_component));
+            let Some(first) = rules.next() else {
+                return vec![base(None, Vec::new())];
+            };
+            if first.mentions_regex.is_none() {
+                return vec![base(Some(first), Vec::new())];
+            }
+            let group: Vec<&ChannelRule> = std::iter::once(first)
+                .chain(rules.take_while(|r| r.mentions_regex.is_some()))
+                .filter(|r| r.applies(channel, data_component))
+                .collect();
+            let named: Vec<&ChannelRule> = group
+                .iter()
+                .copied()
+                .filter(|r| {
+                    r.mentions_regex
+                        .as_ref()
+                        .is_some_and(|re| re.is_match(description))
+                })
+                .collect();
+            let chosen = if named.is_empty() { group } else { named };
+            let mut out: Vec<MappedLogsource> = Vec::new();
+            for r in chosen {
+                let m = base(Some(r), Vec::new());
+                if !out.iter().any(|o| o.logsource == m.logsource) {
+                    out.push(m);
+                }
+            }
+            return out;
         }
         let mut out: Vec<MappedLogsource> = Vec::new();
         for code in codes {
@@ -662,8 +759,8 @@ mod tests {
     #[test]
     fn domain_specific_entries_win_and_patterns_apply() {
         let t = LogsourceTable::builtin();
-        let ics = t.resolve(Domain::Ics, "Network Traffic", None);
-        assert_eq!(ics[0].logsource, ls(Some("ics"), Some("ot_protocol"), None));
+        let ics = t.resolve(Domain::Ics, "Application Log", None);
+        assert_eq!(ics[0].logsource, ls(Some("opcua"), Some("audit"), None));
         assert_eq!(ics[0].family, Family::IcsApiExecution);
         let ent = t.resolve(Domain::Enterprise, "Network Traffic", None);
         assert_eq!(ent[0].logsource, ls(Some("zeek"), Some("conn"), None));
@@ -714,14 +811,17 @@ mod tests {
         );
         assert_eq!(m[0].profile.as_deref(), Some("windows-eventlog"));
         let m = t.resolve(Domain::Ics, "Application Log", None);
-        assert_eq!(m[0].profile.as_deref(), Some("ics-control-api-audit"));
+        assert_eq!(m[0].profile.as_deref(), Some("opcua-audit"));
         assert!(
             m[0].definition
                 .as_deref()
-                .is_some_and(|d| d.contains("api.function"))
+                .is_some_and(|d| d.contains("AuditCallEventType"))
         );
         let m = t.resolve(Domain::Enterprise, "macos:unifiedlog", None);
-        assert_eq!(m[0].profile, None);
+        assert_eq!(m[0].profile.as_deref(), Some("macos-unifiedlog"));
+        // A name whose logsource no profile covers has none.
+        let m = t.resolve(Domain::Enterprise, "AWS:VPCFlowLogs", None);
+        assert_eq!(m[0].profile, None, "{m:?}");
     }
 
     #[test]
@@ -792,6 +892,54 @@ mod tests {
                 .values("auditd:SYSCALL", Some("outbound connections"), &[])
                 .is_empty()
         );
+    }
+
+    fn reference(name: &str, component: &str) -> super::super::LogSourceRef {
+        super::super::LogSourceRef {
+            data_component: None,
+            data_component_name: Some(component.to_owned()),
+            name: name.to_owned(),
+            channel: None,
+        }
+    }
+
+    #[test]
+    fn data_components_and_mentions_choose_the_protocol_logs() {
+        let t = LogsourceTable::builtin();
+        let services = |m: Vec<MappedLogsource>| -> Vec<String> {
+            m.into_iter().filter_map(|m| m.logsource.service).collect()
+        };
+        // Flows are Zeek's conn.log, whatever the description says.
+        let flow = reference("Network Traffic", "Network Traffic Flow");
+        assert_eq!(
+            services(t.resolve_ref(Domain::Ics, &flow, "Monitor Modbus flows")),
+            ["conn"]
+        );
+        // Content: the protocol logs the description names...
+        let content = reference("Network Traffic", "Network Traffic Content");
+        let named = t.resolve_ref(
+            Domain::Ics,
+            &content,
+            "Monitor for Read function codes in protocols like DNP3 or Modbus.",
+        );
+        assert!(named.iter().all(|m| m.custom && m.definition.is_some()));
+        assert_eq!(services(named), ["modbus_detailed", "dnp3"]);
+        // ...or every one of them when it names none.
+        let all = services(t.resolve_ref(Domain::Ics, &content, "Monitor for command messages."));
+        assert_eq!(
+            all,
+            [
+                "modbus_detailed",
+                "dnp3",
+                "s7comm",
+                "cip",
+                "bacnet",
+                "opcua_binary"
+            ]
+        );
+        // A channel rule needs codes or text conditions, not both.
+        let bad = "version: 1\nentries:\n  - names: [X]\n    logsource: {product: p}\n    family: generic\n    channels:\n      - {event_codes: [1], data_components: [Y], logsource: {product: q}}\n";
+        assert!(LogsourceTable::from_yaml(bad, "t.yml").is_err());
     }
 
     #[test]

@@ -26,10 +26,10 @@ fn bundle_label(data: &AttackData, index: usize) -> String {
 fn mapping_text(
     table: &LogsourceTable,
     s: &DetectionStrategy,
-    name: &str,
-    ch: Option<&str>,
+    r: &crate::attack::LogSourceRef,
+    description: &str,
 ) -> String {
-    let mapped = table.resolve(s.domain, name, ch);
+    let mapped = table.resolve_ref(s.domain, r, description);
     if mapped.is_empty() {
         return "unmapped (placeholder logsource)".to_owned();
     }
@@ -127,7 +127,7 @@ pub fn text(data: &AttackData, table: &LogsourceTable, id: &str) -> Option<Strin
                             l.data_component_name.as_deref().unwrap_or_default()
                         ))
                         .unwrap_or_default(),
-                    mapping_text(table, s, &l.name, l.channel.as_deref())
+                    mapping_text(table, s, l, &a.description)
                 );
             }
             for m in &a.mutable_elements {

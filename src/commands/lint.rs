@@ -19,7 +19,7 @@ use crate::cli::{ColorChoice, Globals};
 use crate::config::{Config, RuleSelection, find_config};
 use crate::diagnostic::{Finding, Severity, sort_findings};
 use crate::discover::{self, Excludes, Found, normalize};
-use crate::lint::engine::{LintOptions, Skipped, SourceFile, Streamed, lint_found};
+use crate::lint::engine::{LintOptions, Skipped, SourceFile, Streamed, lint_found, lint_sources};
 use crate::lint::registry::{self, CheckFn};
 use crate::output::{self, Format, Report, Summary};
 use crate::suppress;
@@ -36,6 +36,8 @@ Examples:
   sigsmith lint --format concise | grep API001
   sigsmith lint --statistics             counts per check instead of the findings
   sigsmith lint --fail-on warning        exit 1 on warnings and errors
+  sigsmith lint --fix --diff rules/      show the safe fixes as a unified diff
+  sigsmith lint --fix rules/             apply them, then report what remains
 
 YAML documents that are not Sigma documents (pySigma pipelines, CI workflows, mkdocs.yml, any
 YAML without Sigma document keys) are skipped with a note; see `sigsmith explain SIG015`.
@@ -107,6 +109,15 @@ pub struct LintArgs {
     /// every field, and each way the condition can fire with its verdict.
     #[arg(long)]
     pub explain: bool,
+    /// Apply the safe fixes of the reported findings to the files (written atomically, only
+    /// when something changed), lint again, and report what remains. Which checks have a fix:
+    /// `sigsmith rules`; what each does: `sigsmith explain CODE`.
+    #[arg(long, conflicts_with_all = ["explain", "parse_only"])]
+    pub fix: bool,
+    /// With `--fix`: print the changes as a unified diff instead of writing them (exit 1 when
+    /// there is a change).
+    #[arg(long, requires = "fix")]
+    pub diff: bool,
 }
 
 /// `lint --explain`: the explanation of every rule of the given paths, on standard output.
@@ -209,82 +220,263 @@ fn load_config(args: &LintArgs, paths: &[PathBuf], cwd: &Path) -> anyhow::Result
 
 /// Runs the whole pipeline without printing: what `sigsmith lint` would report.
 pub fn lint(args: &LintArgs, cwd: &Path) -> anyhow::Result<(Outcome, Vec<SourceFile>)> {
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let config = load_config(args, &paths, cwd)?;
-    let selection = RuleSelection::new(&config, &args.select, &args.ignore, cwd)?;
-    let mut excludes = Excludes::new();
-    excludes.add(&config.root, &config.exclude_globs())?;
-    excludes
-        .add(cwd, &args.exclude)
-        .context("invalid --exclude")?;
+    Ok(Run::prepare(args, cwd)?.evaluate_streamed(args))
+}
 
-    let found = discover::find_in(cwd, &paths, &excludes, &mut io::stdin().lock())?;
-    let mut profiles = crate::vocab::Vocabulary::builtin();
-    profiles.extend(config.file.profiles.clone());
-    let configured = crate::commands::attack::bundles_of(&config);
-    let attack = args.attack.load(&configured)?.map(|data| {
-        std::sync::Arc::new(data) as std::sync::Arc<dyn crate::lint::engine::AttackIndex>
-    });
-    let opts = LintOptions { profiles, attack };
-    // Each file is read, linted and dropped; a text is kept only when something after the
-    // run needs it: suppression comments, or the source excerpts of the text format.
-    let excerpts = args.format == Format::Text && !args.statistics;
-    let keep = |s: &SourceFile, findings: &[Finding]| {
-        s.path.as_os_str() == "-"
-            || (!args.no_ignores && s.text.contains(suppress::MARKER))
-            || (excerpts && !findings.is_empty())
-    };
-    let streamed = if args.parse_only {
-        parse_only(&found)
-    } else {
-        lint_found(&found, &opts, &keep)
-    };
-    let engine = streamed.output;
-    let mut sources = streamed.kept;
+/// Everything a lint run needs besides the files' texts: found once, used for every pass of
+/// `--fix`.
+struct Run {
+    selection: RuleSelection,
+    opts: LintOptions,
+    found: Found,
+    problems: Vec<Finding>,
+    changed: Option<discover::ChangedFiles>,
+    strict: bool,
+    cwd: PathBuf,
+}
 
-    let files = found.files.len() + found.problems.len();
-    let mut findings = found.problems.clone();
-    findings.extend(streamed.unreadable);
-    findings.extend(engine.findings);
-    findings.retain(|f| selection.is_enabled(f.code));
-    let mut suppressed = 0;
-    if !args.no_ignores {
-        let applied = suppress::apply(
-            findings,
-            sources.iter().map(|s| (s.path.as_path(), s.text.as_str())),
-            &|code| selection.is_enabled(code),
-        );
-        findings = applied.findings;
-        suppressed += applied.suppressed;
-    }
-    let (mut findings, path_ignored) = selection.apply(findings);
-    suppressed += path_ignored;
-    if let Some(rev) = &args.changed_since {
-        let changed = discover::changed_since_paths(cwd, &paths, rev)?;
-        keep_changed(&mut findings, &changed, cwd);
-    }
-    sort_findings(&mut findings);
-    if excerpts {
-        reread_for_excerpts(&found, &findings, &mut sources);
+impl Run {
+    fn prepare(args: &LintArgs, cwd: &Path) -> anyhow::Result<Run> {
+        let paths = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
+        let config = load_config(args, &paths, cwd)?;
+        let selection = RuleSelection::new(&config, &args.select, &args.ignore, cwd)?;
+        let mut excludes = Excludes::new();
+        excludes.add(&config.root, &config.exclude_globs())?;
+        excludes
+            .add(cwd, &args.exclude)
+            .context("invalid --exclude")?;
+
+        let found = discover::find_in(cwd, &paths, &excludes, &mut io::stdin().lock())?;
+        let mut profiles = crate::vocab::Vocabulary::builtin();
+        profiles.extend(config.file.profiles.clone());
+        let configured = crate::commands::attack::bundles_of(&config);
+        let attack = args.attack.load(&configured)?.map(|data| {
+            std::sync::Arc::new(data) as std::sync::Arc<dyn crate::lint::engine::AttackIndex>
+        });
+        let changed = match &args.changed_since {
+            Some(rev) => Some(discover::changed_since_paths(cwd, &paths, rev)?),
+            None => None,
+        };
+        Ok(Run {
+            selection,
+            opts: LintOptions { profiles, attack },
+            problems: found.problems.clone(),
+            found,
+            changed,
+            strict: args.strict || config.file.strict,
+            cwd: cwd.to_path_buf(),
+        })
     }
 
-    let mut summary = Summary::new(&findings, files, engine.documents, suppressed);
-    summary.not_sigma = engine.skipped.len();
-    let fail_on = FailOn::resolve(args.fail_on, args.strict || config.file.strict);
-    let failed = findings.iter().any(|f| fail_on.fails(f.severity));
-    Ok((
+    /// Reads every file into memory (for `--fix`, which lints them again after each pass);
+    /// files that cannot be read join the problems.
+    fn read_all(&mut self) -> Vec<SourceFile> {
+        let discovery = std::mem::take(&mut self.found).read_all();
+        self.problems = discovery.problems;
+        discovery.sources
+    }
+
+    /// Lints `sources` and applies selection, suppressions, path ignores and
+    /// `--changed-since`.
+    fn evaluate(&self, args: &LintArgs, sources: &[SourceFile]) -> Outcome {
+        let engine = if args.parse_only {
+            parse_only_sources(sources)
+        } else {
+            lint_sources(sources, &self.opts)
+        };
+        let files = sources.len() + self.problems.len();
+        self.report(args, engine, self.problems.clone(), files, sources)
+    }
+
+    /// [`Run::evaluate`] reading each file while it is linted and dropping it afterwards (see
+    /// [`lint_found`]); returns the texts something after the run needs: those with
+    /// suppression comments, and for the text format those that findings point into.
+    fn evaluate_streamed(&self, args: &LintArgs) -> (Outcome, Vec<SourceFile>) {
+        let excerpts = args.format == Format::Text && !args.statistics;
+        let keep = |s: &SourceFile, findings: &[Finding]| {
+            s.path.as_os_str() == "-"
+                || (!args.no_ignores && s.text.contains(suppress::MARKER))
+                || (excerpts && !findings.is_empty())
+        };
+        let streamed = if args.parse_only {
+            parse_only(&self.found)
+        } else {
+            lint_found(&self.found, &self.opts, &keep)
+        };
+        let mut sources = streamed.kept;
+        let files = self.found.files.len() + self.found.problems.len();
+        let mut problems = self.problems.clone();
+        problems.extend(streamed.unreadable);
+        let outcome = self.report(args, streamed.output, problems, files, &sources);
+        if excerpts {
+            reread_for_excerpts(&self.found, &outcome.findings, &mut sources);
+        }
+        (outcome, sources)
+    }
+
+    /// Selection, suppressions (from the comments in `sources`), path ignores,
+    /// `--changed-since` and the summary, over the engine's output and the read problems.
+    fn report(
+        &self,
+        args: &LintArgs,
+        engine: crate::lint::engine::LintOutput,
+        problems: Vec<Finding>,
+        files: usize,
+        sources: &[SourceFile],
+    ) -> Outcome {
+        let selection = &self.selection;
+        let mut findings = problems;
+        findings.extend(engine.findings);
+        findings.retain(|f| selection.is_enabled(f.code));
+        let mut suppressed = 0;
+        if !args.no_ignores {
+            let applied = suppress::apply(
+                findings,
+                sources.iter().map(|s| (s.path.as_path(), s.text.as_str())),
+                &|code| selection.is_enabled(code),
+            );
+            findings = applied.findings;
+            suppressed += applied.suppressed;
+        }
+        let (mut findings, path_ignored) = selection.apply(findings);
+        suppressed += path_ignored;
+        if let Some(changed) = &self.changed {
+            keep_changed(&mut findings, changed, &self.cwd);
+        }
+        sort_findings(&mut findings);
+
+        let mut summary = Summary::new(&findings, files, engine.documents, suppressed);
+        summary.not_sigma = engine.skipped.len();
+        let fail_on = FailOn::resolve(args.fail_on, self.strict);
+        let failed = findings.iter().any(|f| fail_on.fails(f.severity));
         Outcome {
             findings,
             skipped: engine.skipped,
             summary,
             failed,
-        },
-        sources,
-    ))
+        }
+    }
+}
+
+/// Most lint-and-fix passes of `--fix` (a fix may enable another: a correlation rule added by
+/// SIG014 gets no SIG024 of its own, but an `id` inserted next to a renamed modifier waits
+/// for the next pass when their edits touch).
+const FIX_PASSES: usize = 8;
+
+/// What `--fix` changed in one file.
+struct Fixed {
+    path: PathBuf,
+    original: String,
+    fixes: Vec<(&'static str, String)>,
+}
+
+/// `--fix`: lints, applies the fixes of the reported findings, and lints again until no fix
+/// applies (at most [`FIX_PASSES`] passes). A pass that would make a file unparsable is
+/// dropped for that file. Returns the final outcome, the fixed sources and what changed.
+fn fix_loop(
+    run: &Run,
+    args: &LintArgs,
+    mut sources: Vec<SourceFile>,
+) -> (Outcome, Vec<SourceFile>, Vec<Fixed>) {
+    let mut fixed: Vec<Fixed> = Vec::new();
+    let mut outcome = run.evaluate(args, &sources);
+    for _ in 0..FIX_PASSES {
+        let mut by_path: HashMap<&Path, Vec<&Finding>> = HashMap::new();
+        for f in outcome.findings.iter().filter(|f| f.fix.is_some()) {
+            by_path.entry(f.path.as_path()).or_default().push(f);
+        }
+        let mut changed = false;
+        let mut updates = Vec::new();
+        for (i, source) in sources.iter().enumerate() {
+            let Some(findings) = by_path.get(source.path.as_path()) else {
+                continue;
+            };
+            let Some(applied) = crate::lint::fix::apply(&source.text, findings) else {
+                continue;
+            };
+            let errors_before = yaml_errors(&source.text);
+            if yaml_errors(&applied.text) > errors_before {
+                continue;
+            }
+            updates.push((i, applied));
+        }
+        for (i, applied) in updates {
+            let source = &mut sources[i];
+            match fixed.iter_mut().find(|f| f.path == source.path) {
+                Some(f) => f.fixes.extend(applied.fixes),
+                None => fixed.push(Fixed {
+                    path: source.path.clone(),
+                    original: source.text.clone(),
+                    fixes: applied.fixes,
+                }),
+            }
+            source.text = applied.text;
+            changed = true;
+        }
+        if !changed {
+            break;
+        }
+        outcome = run.evaluate(args, &sources);
+    }
+    (outcome, sources, fixed)
+}
+
+/// How many YAML errors the parse of `text` reports.
+fn yaml_errors(text: &str) -> usize {
+    let (stream, later) = crate::lint::document::parse_stream(text);
+    usize::from(stream.error.is_some()) + later.len()
+}
+
+/// `--fix`: writes each changed file back (atomically), or with `--diff` prints the unified
+/// diffs instead. Returns the number of fixes.
+fn write_fixes(
+    args: &LintArgs,
+    cwd: &Path,
+    sources: &[SourceFile],
+    fixed: &[Fixed],
+) -> anyhow::Result<usize> {
+    let mut count = 0;
+    let mut out = io::stdout().lock();
+    for f in fixed {
+        let Some(source) = sources.iter().find(|s| s.path == f.path) else {
+            continue;
+        };
+        count += f.fixes.len();
+        if args.diff {
+            let diff =
+                crate::edit::unified_diff(&f.path.display().to_string(), &f.original, &source.text);
+            out.write_all(output::sanitize::text(&diff).as_bytes())?;
+            if !diff.ends_with('\n') {
+                out.write_all(b"\n\\ No newline at end of file\n")?;
+            }
+        } else {
+            crate::edit::write_back(&cwd.join(&f.path), &source.text)
+                .with_context(|| format!("cannot write the fixes to {}", f.path.display()))?;
+        }
+    }
+    out.flush()?;
+    Ok(count)
+}
+
+/// `--parse-only` over texts already read (`--fix --parse-only`): parses every file in
+/// parallel and counts documents, running no check.
+fn parse_only_sources(sources: &[SourceFile]) -> crate::lint::engine::LintOutput {
+    use rayon::prelude::*;
+    let documents = sources
+        .par_iter()
+        .map(|s| crate::yaml::parse(&s.text).documents.len())
+        .sum();
+    crate::lint::engine::LintOutput {
+        findings: Vec::new(),
+        files: sources.len(),
+        documents,
+        summaries: Vec::new(),
+        skipped: Vec::new(),
+    }
 }
 
 /// `--parse-only`: reads and parses every file in parallel (as the engine does) and counts
@@ -418,12 +610,49 @@ pub fn run(args: LintArgs, globals: Globals) -> anyhow::Result<ExitCode> {
         return explain(&args, &cwd);
     }
     let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if args.fix && reads_stdin && !args.diff {
+        anyhow::bail!(
+            "--fix cannot write fixes back to standard input; use `--fix --diff` to see them, or lint the file itself"
+        );
+    }
     let progress = spinner(!globals.quiet && !reads_stdin && io::stderr().is_terminal());
-    let result = lint(&args, &cwd);
+    let result = Run::prepare(&args, &cwd).map(|mut run| {
+        if args.fix {
+            let sources = run.read_all();
+            fix_loop(&run, &args, sources)
+        } else {
+            let (outcome, sources) = run.evaluate_streamed(&args);
+            (outcome, sources, Vec::new())
+        }
+    });
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }
-    let (outcome, sources) = result?;
+    let (outcome, sources, fixed) = result?;
+    let mut fix_note = None;
+    if args.fix {
+        let count = write_fixes(&args, &cwd, &sources, &fixed)?;
+        let files = fixed.len();
+        let (verb, s_files) = (
+            if args.diff { "would fix" } else { "fixed" },
+            if files == 1 { "" } else { "s" },
+        );
+        let note = format!(
+            "{verb} {count} finding{} in {files} file{s_files}",
+            if count == 1 { "" } else { "s" }
+        );
+        if args.diff {
+            if !globals.quiet {
+                let _ = writeln!(io::stderr().lock(), "{note}");
+            }
+            return Ok(if count > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            });
+        }
+        fix_note = Some(note);
+    }
     let report = Report {
         findings: &outcome.findings,
         sources: sources
@@ -485,6 +714,9 @@ pub fn run(args: LintArgs, globals: Globals) -> anyhow::Result<ExitCode> {
             && let Some(top) = output::top_checks_line(&outcome.findings, TOP_CHECKS)
         {
             let _ = writeln!(err, "{top}");
+        }
+        if let Some(note) = &fix_note {
+            let _ = writeln!(err, "{note}");
         }
         let _ = writeln!(err, "{}", outcome.summary.line());
     }

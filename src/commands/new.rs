@@ -16,6 +16,10 @@ Examples:
   sigsmith new DET0078 --target aws-cloudtrail  # one draft
   sigsmith new --all --out drafts               # write drafts/<family>/<name>.yml
   sigsmith new --all --out drafts --force       # regenerate (byte-identical for the same date)
+  sigsmith new --all --out drafts --update      # take template and catalog updates, keep your edits
+  sigsmith new --all --out drafts --update --diff  # only show what --update would change
+  sigsmith new --all --out drafts --companion separate
+                                                # correlations in <name>_correlation.yml files
   sigsmith new --all --example-values --out ci  # placeholders filled with example values
   sigsmith new DC0112 --templates my-templates  # my-templates/mobile-api-calls.yml.j2 overrides
   sigsmith new --all --attack enterprise-attack.json --attack ics-attack.json --out drafts
@@ -73,8 +77,21 @@ pub struct NewArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Overwrite existing files (with --out).
-    #[arg(long, requires = "out")]
+    #[arg(long, requires = "out", conflicts_with = "update")]
     pub force: bool,
+    /// Re-render the drafts under --out from the current templates and catalog, keeping what
+    /// you filled (baseline filters, answers, exemplars, edited selections, status, level...);
+    /// prints the diff of each changed file. Refuses (writes nothing) when a file's content
+    /// cannot be kept.
+    #[arg(long, requires = "out")]
+    pub update: bool,
+    /// Where the companion correlation rule goes: `inline` (a second YAML document of the rule's
+    /// file) or `separate` (its own file, `<name>_correlation.yml`, beside the rule).
+    #[arg(long, value_name = "WHERE", value_enum, default_value_t = scaffold::Companion::Inline)]
+    pub companion: scaffold::Companion,
+    /// With --update: print the diff only, write nothing.
+    #[arg(long, requires = "update")]
+    pub diff: bool,
     /// `author:` of the drafts.
     #[arg(long, value_name = "NAME", default_value = scaffold::DEFAULT_AUTHOR)]
     pub author: String,
@@ -231,7 +248,10 @@ pub fn run(args: NewArgs, globals: Globals) -> anyhow::Result<ExitCode> {
         example_values: args.example_values,
     };
     let renderer = Renderer::new(args.templates.as_deref())?;
-    let drafts = render_all(&renderer, &pairs, &options)?;
+    let mut drafts = Vec::new();
+    for d in render_all(&renderer, &pairs, &options)? {
+        drafts.extend(d.into_files(args.companion)?);
+    }
     let mut stdout = anstream::stdout();
     match &args.out {
         None => {
@@ -241,6 +261,9 @@ pub fn run(args: NewArgs, globals: Globals) -> anyhow::Result<ExitCode> {
                 }
                 stdout.write_all(d.text.as_bytes())?;
             }
+        }
+        Some(out) if args.update => {
+            update(out, &drafts, args.diff, globals.quiet)?;
         }
         Some(out) => {
             let written = scaffold::write::write_drafts(out, &drafts, args.force)?;
@@ -257,6 +280,102 @@ pub fn run(args: NewArgs, globals: Globals) -> anyhow::Result<ExitCode> {
     }
     stdout.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--update`: merges each draft into its file under `out` (creating the missing ones), all
+/// or nothing: any refusal writes nothing.
+fn update(
+    out: &std::path::Path,
+    drafts: &[Draft],
+    diff_only: bool,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    use crate::output::sanitize::line as clean;
+    let mut stdout = anstream::stdout();
+    let mut stderr = anstream::stderr();
+    let mut refusals: Vec<String> = Vec::new();
+    let mut changed: Vec<(PathBuf, String, String, Vec<String>)> = Vec::new();
+    let mut created: Vec<&Draft> = Vec::new();
+    let mut unchanged = 0usize;
+    for d in drafts {
+        let path = out.join(&d.rel_path);
+        let shown = clean(&path.display().to_string()).into_owned();
+        if path.symlink_metadata().is_err() {
+            created.push(d);
+            continue;
+        }
+        if let Some(problem) = crate::discover::not_regular_file(&path) {
+            refusals.push(format!("{shown}: {problem}"));
+            continue;
+        }
+        let old = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                refusals.push(format!("{shown}: cannot read: {e}"));
+                continue;
+            }
+        };
+        match scaffold::update::merge(&old, &d.text) {
+            Ok(m) => {
+                let parsed = crate::yaml::parse(&m.text);
+                if let Some(dup) = parsed.duplicate_keys.first() {
+                    refusals.push(format!(
+                        "{shown}: the merged draft would repeat the key {} (line {})",
+                        dup.key, dup.again.line
+                    ));
+                } else if m.text == old {
+                    unchanged += 1;
+                } else {
+                    changed.push((d.rel_path.clone(), old, m.text, m.kept));
+                }
+            }
+            Err(reasons) => {
+                for r in reasons {
+                    refusals.push(format!("{shown}: {r}"));
+                }
+            }
+        }
+    }
+    if !refusals.is_empty() {
+        bail!(
+            "refusing to update: it would drop content of yours; nothing was written:\n{}",
+            refusals
+                .iter()
+                .map(|r| format!("  {r}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    for (rel, old, new, _) in &changed {
+        let path = clean(&out.join(rel).display().to_string()).into_owned();
+        stdout.write_all(crate::edit::unified_diff(&path, old, new).as_bytes())?;
+    }
+    if !diff_only {
+        let files: Vec<(PathBuf, String)> = changed
+            .iter()
+            .map(|(rel, _, new, _)| (rel.clone(), new.clone()))
+            .chain(created.iter().map(|d| (d.rel_path.clone(), d.text.clone())))
+            .collect();
+        crate::edit::write_back_under(out, &files)?;
+    }
+    if !quiet {
+        for (rel, _, _, kept) in &changed {
+            let path = clean(&out.join(rel).display().to_string()).into_owned();
+            for k in kept {
+                writeln!(stderr, "{path}: {}", clean(k))?;
+            }
+        }
+        let verb = if diff_only { "would update" } else { "updated" };
+        writeln!(
+            stderr,
+            "{verb} {} draft(s), {} {} new, {unchanged} up to date",
+            changed.len(),
+            if diff_only { "would create" } else { "created" },
+            created.len()
+        )?;
+    }
+    stdout.flush()?;
+    Ok(())
 }
 
 #[cfg(test)]

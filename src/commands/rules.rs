@@ -15,7 +15,7 @@ pub enum RulesFormat {
     /// An aligned table.
     #[default]
     Text,
-    /// A JSON array of `{code, name, severity, summary, help_uri}` objects.
+    /// A JSON array of `{code, name, severity, summary, fix, help_uri}` objects.
     Json,
 }
 
@@ -44,6 +44,8 @@ struct RuleRow {
     name: &'static str,
     severity: &'static str,
     summary: &'static str,
+    /// Whether `lint --fix` can fix the check's findings.
+    fix: bool,
     help_uri: String,
 }
 
@@ -60,6 +62,7 @@ pub fn run_rules(args: RulesArgs, _globals: Globals) -> anyhow::Result<ExitCode>
                     name: m.name,
                     severity: m.severity.as_str(),
                     summary: m.summary,
+                    fix: m.fix_doc().is_some(),
                     help_uri: format!("{RULE_DOCS_URL}#{}", m.code.to_ascii_lowercase()),
                 })
                 .collect();
@@ -71,16 +74,17 @@ pub fn run_rules(args: RulesArgs, _globals: Globals) -> anyhow::Result<ExitCode>
             let code_w = all.iter().map(|m| m.code.len()).max().unwrap_or(4).max(4);
             writeln!(
                 out,
-                "{:code_w$}  {:name_w$}  {:8}  SUMMARY",
+                "{:code_w$}  {:name_w$}  {:8}  FIX  SUMMARY",
                 "CODE", "NAME", "SEVERITY"
             )?;
             for m in all {
                 writeln!(
                     out,
-                    "{:code_w$}  {:name_w$}  {:8}  {}",
+                    "{:code_w$}  {:name_w$}  {:8}  {:3}  {}",
                     m.code,
                     m.name,
                     m.severity.as_str(),
+                    if m.fix_doc().is_some() { "yes" } else { "" },
                     m.summary
                 )?;
             }

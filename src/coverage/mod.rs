@@ -480,7 +480,7 @@ fn domain_coverage(
                 let mut ls: Vec<SigmaLogsource> = a
                     .log_sources
                     .iter()
-                    .flat_map(|l| table.resolve(domain, &l.name, l.channel.as_deref()))
+                    .flat_map(|l| table.resolve_ref(domain, l, &a.description))
                     .map(|m| m.logsource)
                     .filter(|l| l.category.is_some() || l.product.is_some() || l.service.is_some())
                     .collect();

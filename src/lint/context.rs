@@ -50,6 +50,7 @@ pub fn span_finding(
         doc_title: None,
         help: None,
         related: Vec::new(),
+        fix: None,
     }
 }
 

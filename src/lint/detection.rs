@@ -172,6 +172,55 @@ impl ModifierKind {
         })
     }
 
+    /// What the modifier does, in one sentence (hover text in `sigsmith lsp`).
+    pub fn describe(self) -> &'static str {
+        use ModifierKind::*;
+        match self {
+            Contains => "the value matches anywhere in the field (`*value*`)",
+            StartsWith => "the value matches at the start of the field (`value*`)",
+            EndsWith => "the value matches at the end of the field (`*value`)",
+            All => "every value of the list must match (AND instead of OR)",
+            Cased => {
+                "the string match is case-sensitive (Sigma matches case-insensitively by default)"
+            }
+            Base64 => "matches the value Base64-encoded",
+            Base64Offset => {
+                "matches the three Base64 encodings of the value at each byte offset, for values inside a longer encoded string"
+            }
+            Utf16Le => {
+                "encodes the value as UTF-16LE (`wide` is the same) before the next encoding, usually `base64offset`"
+            }
+            Utf16Be => "encodes the value as UTF-16BE",
+            Utf16 => "encodes the value as UTF-16 with a byte-order mark",
+            Windash => {
+                "also matches the value with `-` and `/` (and the Unicode dashes) interchanged at word starts, as Windows command lines accept both"
+            }
+            Re => "the value is a regular expression (PCRE subset; flags `i`, `m`, `s` may follow)",
+            ReIgnoreCase => "regular-expression flag: case-insensitive (after `re`)",
+            ReMultiline => "regular-expression flag: `^` and `$` match at line breaks (after `re`)",
+            ReDotAll => "regular-expression flag: `.` also matches a line break (after `re`)",
+            Cidr => {
+                "the value is an IPv4 or IPv6 network in CIDR notation; matches addresses inside it"
+            }
+            Exists => "the value (`true` or `false`) says whether the field must exist",
+            FieldRef => {
+                "the value names another field of the same event; matches when both are equal"
+            }
+            Expand => "the value holds `%placeholder%`s that a processing pipeline fills in",
+            Gt => "numeric comparison: the field is greater than the value",
+            Gte => "numeric comparison: the field is greater than or equal to the value",
+            Lt => "numeric comparison: the field is less than the value",
+            Lte => "numeric comparison: the field is less than or equal to the value",
+            Neq => "negation: the item matches when the field does not equal the value",
+            Minute => "compares the minute (0-59) of a timestamp field",
+            Hour => "compares the hour (0-23) of a timestamp field",
+            Day => "compares the day of the month (1-31) of a timestamp field",
+            Week => "compares the ISO week of the year (1-53) of a timestamp field",
+            Month => "compares the month (1-12) of a timestamp field",
+            Year => "compares the year of a timestamp field",
+        }
+    }
+
     /// Whether this is a regex flag (`i`, `m`, `s` and their long forms).
     pub fn is_regex_flag(self) -> bool {
         matches!(

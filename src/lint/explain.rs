@@ -1,6 +1,7 @@
 //! `sigsmith lint --explain`: how the API checks see each rule — the log source and how the
 //! vocabulary recognised it, the class of every detection field, and each way the condition
-//! can fire with the verdict on it.
+//! can fire with the verdict on it, and the fixes: `sigsmith harden` for API001, and each
+//! finding's `lint --fix` fix.
 
 use std::fmt::Write as _;
 
@@ -101,6 +102,24 @@ pub fn explain(sources: &[SourceFile], opts: &LintOptions) -> String {
                 }
                 (None, None) => {
                     let _ = writeln!(out, "  verdict: passes");
+                }
+            }
+            if reported.is_some() {
+                let _ = writeln!(
+                    out,
+                    "  fix: `sigsmith harden {}` adds the context constraint, baseline filter and prompts",
+                    source.path.display()
+                );
+            }
+            for f in linted.findings.iter().filter(|f| {
+                f.path == source.path && f.doc_index == Some(doc.index) && f.fix.is_some()
+            }) {
+                if let Some(fix) = &f.fix {
+                    let _ = writeln!(
+                        out,
+                        "  fix: {} at {}: {} (`sigsmith lint --fix`)",
+                        fix.code, f.pos, fix.title
+                    );
                 }
             }
             out.push('\n');

@@ -9,6 +9,7 @@ pub mod detection;
 pub mod document;
 pub mod engine;
 pub mod explain;
+pub mod fix;
 pub mod registry;
 pub mod rule;
 pub mod rules;

@@ -29,6 +29,7 @@ use crate::lint::rules::{
     no_baseline_filter::{self, NoBaselineFilter},
     open_validation_prompt::{self, OpenValidationPrompt},
     schema_violation::{self, SchemaViolation},
+    split_baseline_filter::{self, SplitBaselineFilter},
     undefined_identifier::{self, UndefinedIdentifier},
     unknown_document::{self, UnknownDocument},
     unknown_field::{self, UnknownField},
@@ -107,6 +108,10 @@ static CHECKS: &[Check] = &[
     Check {
         meta: ContradictoryCondition::META,
         runs: &[CheckFn::Document(contradictory_condition::check)],
+    },
+    Check {
+        meta: SplitBaselineFilter::META,
+        runs: &[CheckFn::Document(split_baseline_filter::check)],
     },
     Check {
         meta: UnusedSuppression::META,

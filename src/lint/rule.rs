@@ -29,6 +29,16 @@ impl RuleMeta {
         out.trim().to_owned() + "\n"
     }
 
+    /// The `## Fix` section of the documentation (what `lint --fix` does for this check), when
+    /// the check attaches fixes to its findings.
+    pub fn fix_doc(&self) -> Option<String> {
+        let doc = self.doc_text();
+        let start = doc.find("## Fix\n")? + "## Fix\n".len();
+        let rest = &doc[start..];
+        let end = rest.find("\n## ").unwrap_or(rest.len());
+        Some(rest[..end].trim().to_owned())
+    }
+
     /// Whether `key` (a code or a name, any case for codes) selects this rule.
     pub fn matches(&self, key: &str) -> bool {
         self.code.eq_ignore_ascii_case(key) || self.name == key

@@ -96,6 +96,7 @@ mod tests {
             doc_title: None,
             help: None,
             related: Vec::new(),
+            fix: None,
         }
     }
 

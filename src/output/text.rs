@@ -212,6 +212,7 @@ mod tests {
             doc_title: None,
             help: Some("add a context constraint".into()),
             related: Vec::new(),
+            fix: None,
         }
     }
 

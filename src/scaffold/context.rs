@@ -43,7 +43,66 @@ pub struct MatchCtx {
     /// Detection key with modifiers (`userAgent|contains`).
     pub key: String,
     /// Values.
-    pub values: Vec<String>,
+    pub values: Vec<ValueCtx>,
+}
+
+/// One value of a field condition: a number where the modifier takes numbers (`|hour: 2`),
+/// a string otherwise.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum ValueCtx {
+    /// A number (time-part modifiers).
+    Int(i64),
+    /// A string.
+    Str(String),
+}
+
+/// For a match whose values are still placeholders under a modifier that needs typed values
+/// (`cidr`, the time parts): the key without that modifier and the hint to put it back.
+fn untyped_placeholder(m: &crate::strategy::FieldMatch) -> Option<(String, String)> {
+    let typed = m
+        .modifiers
+        .iter()
+        .copied()
+        .find(|x| x.needs_typed_values())?;
+    if !m.values.iter().any(|v| v.contains("<<")) {
+        return None;
+    }
+    let kept: Vec<Modifier> = m
+        .modifiers
+        .iter()
+        .copied()
+        .filter(|x| !x.needs_typed_values())
+        .collect();
+    Some((
+        detection_key(&m.field, &kept),
+        format!(
+            "fill with {}, then use the key {}",
+            typed_what(typed),
+            m.key()
+        ),
+    ))
+}
+
+/// What a typed modifier's values are, for hints (`hours (0-23)`, `CIDR ranges`).
+fn typed_what(m: Modifier) -> String {
+    match m.time_range() {
+        Some((lo, hi)) => format!("{}s ({lo}-{hi})", m.as_str()),
+        None => "CIDR ranges".to_owned(),
+    }
+}
+
+/// The values as printed under `modifiers`: a time-part modifier's values that are integers
+/// print as numbers (Sigma tools reject `'2'` under `|hour`), every other value as a string.
+pub fn typed_values(modifiers: &[Modifier], values: &[String]) -> Vec<ValueCtx> {
+    let numeric = modifiers.iter().any(|m| m.time_range().is_some());
+    values
+        .iter()
+        .map(|v| match v.trim().parse::<i64>() {
+            Ok(n) if numeric => ValueCtx::Int(n),
+            _ => ValueCtx::Str(v.clone()),
+        })
+        .collect()
 }
 
 /// One alternative of a selection.
@@ -72,16 +131,31 @@ fn selection(name: &str, note: Option<String>, alts: &[Selection]) -> SelectionC
         note,
         alternatives: alts
             .iter()
-            .map(|a| AlternativeCtx {
-                note: a.note.clone(),
-                matches: a
+            .map(|a| {
+                let mut note = a.note.clone();
+                let matches = a
                     .matches
                     .iter()
-                    .map(|m| MatchCtx {
-                        key: m.key(),
-                        values: m.values.clone(),
+                    .map(|m| match untyped_placeholder(m) {
+                        // A placeholder under `|cidr` or `|hour` is invalid Sigma: the key goes
+                        // without that modifier until the value is filled (the note says so).
+                        Some((key, hint)) => {
+                            note = Some(match note.take() {
+                                Some(n) => format!("{n} ({hint})"),
+                                None => hint,
+                            });
+                            MatchCtx {
+                                key,
+                                values: typed_values(&[], &m.values),
+                            }
+                        }
+                        None => MatchCtx {
+                            key: m.key(),
+                            values: typed_values(&m.modifiers, &m.values),
+                        },
                     })
-                    .collect(),
+                    .collect();
+                AlternativeCtx { note, matches }
             })
             .collect(),
     }
@@ -92,7 +166,8 @@ fn selection(name: &str, note: Option<String>, alts: &[Selection]) -> SelectionC
 pub struct DetectionCtx {
     /// Selections in order (`selection_api`, then `selection_context` when present).
     pub selections: Vec<SelectionCtx>,
-    /// Negated baseline filters (`filter_<baseline>`), one field each.
+    /// Negated baseline filters (`filter_<baseline>`, or `filter_<group>` with one key per
+    /// baseline of the group: who AND from where).
     pub filters: Vec<SelectionCtx>,
     /// The condition.
     pub condition: String,
@@ -267,39 +342,62 @@ impl DraftContext {
                 vec![b.placeholder()]
             }
         };
+        // One filter per approved use: a grouped baseline (who AND from where) is one
+        // selection with one key per baseline, so every part must match to suppress.
+        let match_of = |b: &crate::strategy::Baseline| {
+            // A placeholder is not a network nor a number: pySigma rejects it under `|cidr`
+            // or a time part (`|hour`). Until the baseline is filled, the key goes without
+            // that modifier and the comment says what to fill and which key to use.
+            let typed = b.modifiers.iter().copied().find(|m| m.needs_typed_values());
+            if let Some(typed) = typed.filter(|_| !use_examples(b)) {
+                let kept: Vec<Modifier> = b
+                    .modifiers
+                    .iter()
+                    .copied()
+                    .filter(|m| !m.needs_typed_values())
+                    .collect();
+                (
+                    MatchCtx {
+                        key: detection_key(&b.field, &kept),
+                        values: typed_values(&[], &value_list(b)),
+                    },
+                    format!(
+                        "{} (fill with {}, then use the key {})",
+                        b.description,
+                        typed_what(typed),
+                        b.key()
+                    ),
+                )
+            } else {
+                (
+                    MatchCtx {
+                        key: b.key(),
+                        values: typed_values(&b.modifiers, &value_list(b)),
+                    },
+                    b.description.clone(),
+                )
+            }
+        };
         let filters: Vec<SelectionCtx> = target
-            .baselines
-            .iter()
-            .map(|b| {
-                // A placeholder is not a network: pySigma rejects it under `|cidr`. Until the
-                // baseline is filled, the key goes without `cidr` and the comment says to add it.
-                let (key, note) = if !use_examples(b) && b.modifiers.contains(&Modifier::Cidr) {
-                    let kept: Vec<Modifier> = b
-                        .modifiers
-                        .iter()
-                        .copied()
-                        .filter(|m| *m != Modifier::Cidr)
-                        .collect();
-                    (
-                        detection_key(&b.field, &kept),
-                        format!(
-                            "{} (fill with CIDR ranges, then use the key {})",
-                            b.description,
-                            b.key()
-                        ),
-                    )
+            .baseline_filters()
+            .into_iter()
+            .map(|f| {
+                let (matches, notes): (Vec<MatchCtx>, Vec<String>) =
+                    f.baselines.iter().map(|b| match_of(b)).unzip();
+                let note = if notes.len() == 1 {
+                    notes.into_iter().next().unwrap_or_default()
                 } else {
-                    (b.key(), b.description.clone())
+                    format!(
+                        "approved use, every part must match: {}",
+                        notes.join("; and ")
+                    )
                 };
                 SelectionCtx {
-                    name: b.filter_name(),
+                    name: f.name,
                     note: Some(note),
                     alternatives: vec![AlternativeCtx {
                         note: None,
-                        matches: vec![MatchCtx {
-                            key,
-                            values: value_list(b),
-                        }],
+                        matches,
                     }],
                 }
             })
@@ -395,9 +493,7 @@ impl DraftContext {
                 })
                 .collect(),
             validation: strategy
-                .prompts
-                .iter()
-                .chain(&target.prompts)
+                .prompts_for(target)
                 .map(|p| PromptCtx {
                     id: p.id.clone(),
                     question: p.question.clone(),

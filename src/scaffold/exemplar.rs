@@ -96,6 +96,9 @@ fn satisfying(m: &FieldMatch) -> Option<String> {
     if m.modifiers.contains(&Modifier::Cidr) {
         return Some(address_in(first));
     }
+    if let Some(part) = time_part(&m.modifiers) {
+        return timestamp_with(part, first);
+    }
     if m.modifiers.contains(&Modifier::All) {
         if !m.modifiers.contains(&Modifier::Contains) {
             return None;
@@ -104,6 +107,51 @@ fn satisfying(m: &FieldMatch) -> Option<String> {
         return Some(parts.join(" "));
     }
     Some(literal(first))
+}
+
+/// The time-part modifier among `modifiers` (`hour`...), if any.
+fn time_part(modifiers: &[Modifier]) -> Option<Modifier> {
+    modifiers.iter().copied().find(|m| m.time_range().is_some())
+}
+
+/// An exemplar timestamp (2026-01-15T13:37:00Z) whose `part` is `value`, or none when the value
+/// is not a number in the part's range.
+fn timestamp_with(part: Modifier, value: &str) -> Option<String> {
+    let n: i64 = value.trim().parse().ok()?;
+    let (lo, hi) = part.time_range()?;
+    if !(lo..=hi).contains(&n) {
+        return None;
+    }
+    let n2 = i8::try_from(n).ok();
+    let base = jiff::civil::date(2026, 1, 15).at(13, 37, 0, 0);
+    let dt = match part {
+        Modifier::Minute => base.with().minute(n2?).build().ok()?,
+        Modifier::Hour => base.with().hour(n2?).build().ok()?,
+        Modifier::Day => base.with().day(n2?).build().ok()?,
+        Modifier::Month => base.with().month(n2?).build().ok()?,
+        Modifier::Year => base.with().year(i16::try_from(n).ok()?).build().ok()?,
+        Modifier::Week => jiff::civil::ISOWeekDate::new(2026, n2?, jiff::civil::Weekday::Thursday)
+            .ok()?
+            .date()
+            .at(13, 37, 0, 0),
+        _ => return None,
+    };
+    Some(format!("{}Z", dt.strftime("%Y-%m-%dT%H:%M:%S")))
+}
+
+/// The `part` of an ISO 8601 timestamp (UTC), as Sigma's time-part modifiers read it.
+fn part_of(part: Modifier, value: &str) -> Option<i64> {
+    let ts: jiff::Timestamp = value.trim().parse().ok()?;
+    let dt = ts.to_zoned(jiff::tz::TimeZone::UTC).datetime();
+    Some(match part {
+        Modifier::Minute => i64::from(dt.minute()),
+        Modifier::Hour => i64::from(dt.hour()),
+        Modifier::Day => i64::from(dt.day()),
+        Modifier::Week => i64::from(dt.date().iso_week_date().week()),
+        Modifier::Month => i64::from(dt.month()),
+        Modifier::Year => i64::from(dt.year()),
+        _ => return None,
+    })
 }
 
 fn in_network(value: &str, network: &str) -> bool {
@@ -137,6 +185,9 @@ fn value_matches(value: &str, modifiers: &[Modifier], pattern: &str) -> bool {
     }
     if modifiers.contains(&Modifier::Re) {
         return regex::Regex::new(pattern).is_ok_and(|r| r.is_match(value));
+    }
+    if let Some(part) = time_part(modifiers) {
+        return part_of(part, value).is_some_and(|n| pattern.trim().parse() == Ok(n));
     }
     let v = value.to_lowercase();
     let p = literal(pattern).to_lowercase();
@@ -183,10 +234,11 @@ fn draft_matches(event: &Flat, target: &Target, filled: bool) -> bool {
             .as_ref()
             .is_none_or(|c| any_matches(event, &c.any_of))
         && !(filled
-            && target
-                .baselines
-                .iter()
-                .any(|b| !b.examples.is_empty() && baseline_matches(event, b)))
+            && target.baseline_filters().iter().any(|f| {
+                f.baselines
+                    .iter()
+                    .all(|b| !b.examples.is_empty() && baseline_matches(event, b))
+            }))
 }
 
 /// A neutral value for a context field that matches none of its baselines.
@@ -242,6 +294,9 @@ fn example_event_value(b: &Baseline) -> Option<String> {
     }
     if b.modifiers.contains(&Modifier::Cidr) {
         return Some(address_in(first));
+    }
+    if let Some(part) = time_part(&b.modifiers) {
+        return timestamp_with(part, first);
     }
     let lit = literal(first);
     Some(if b.modifiers.contains(&Modifier::Startswith) {
@@ -369,21 +424,32 @@ fn negative_baseline(
     target: &Target,
     selection_fields: &[String],
 ) -> Option<(String, Flat)> {
-    target
-        .baselines
-        .iter()
-        .filter(|b| !selection_fields.contains(&b.field))
-        .find_map(|b| {
-            let value = example_event_value(b)?;
-            let mut neg = event.clone();
-            set(&mut neg, &b.field, value);
-            baseline_matches(&neg, b).then(|| {
+    // A filter suppresses only when every baseline of its group matches: set them all.
+    target.baseline_filters().into_iter().find_map(|f| {
+        if f.baselines
+            .iter()
+            .any(|b| selection_fields.contains(&b.field))
+        {
+            return None;
+        }
+        let mut neg = event.clone();
+        for b in &f.baselines {
+            set(&mut neg, &b.field, example_event_value(b)?);
+        }
+        let names: Vec<&str> = f.baselines.iter().map(|b| b.name.as_str()).collect();
+        f.baselines
+            .iter()
+            .all(|b| baseline_matches(&neg, b))
+            .then(|| {
                 (
-                    format!("same call from baseline {} (example value)", b.name),
+                    format!(
+                        "same call from baseline {} (example value)",
+                        names.join(" and ")
+                    ),
                     neg,
                 )
             })
-        })
+    })
 }
 
 fn negative_context(event: &Flat, target: &Target) -> Option<(String, Flat)> {
@@ -415,6 +481,37 @@ fn negative_api(event: &Flat, target: &Target) -> Option<(String, Flat)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_part_exemplars_have_the_part_they_stand_for() {
+        for (part, n) in [
+            (Modifier::Minute, 5),
+            (Modifier::Hour, 3),
+            (Modifier::Day, 31),
+            (Modifier::Week, 53),
+            (Modifier::Month, 12),
+            (Modifier::Year, 2030),
+        ] {
+            let ts = timestamp_with(part, &n.to_string());
+            assert_eq!(
+                ts.as_deref().and_then(|t| part_of(part, t)),
+                Some(n),
+                "{part:?} {ts:?}"
+            );
+            assert!(value_matches(
+                ts.as_deref().unwrap_or_default(),
+                &[part],
+                &n.to_string()
+            ));
+        }
+        assert_eq!(timestamp_with(Modifier::Hour, "24"), None);
+        assert_eq!(timestamp_with(Modifier::Hour, "<<baseline:x>>"), None);
+        assert!(!value_matches(
+            "2026-01-15T13:37:00Z",
+            &[Modifier::Hour],
+            "3"
+        ));
+    }
 
     #[test]
     fn wildcards_become_literals() {

@@ -1,6 +1,7 @@
 //! Rendering Sigma rule drafts from detection strategies with minijinja templates.
 //!
 //! One draft per strategy × target: the family's template (`rule-templates/<family>.yml.j2`,
+//! which extends `rule-templates/base.yml.j2` and overrides some of its blocks;
 //! embedded; a `--templates DIR` file of the same name overrides it) renders a typed
 //! [`DraftContext`]. Every printed value goes through the YAML-safe formatter ([`quote`]).
 //! Each rendered draft is parsed back with [`crate::yaml::parse`] and validated against the
@@ -9,7 +10,9 @@
 
 mod context;
 pub mod exemplar;
+pub mod harden;
 pub mod quote;
+pub mod update;
 pub mod write;
 
 use std::path::{Path, PathBuf};
@@ -22,8 +25,15 @@ pub use context::*;
 use crate::schema::{self, SchemaKind};
 use crate::strategy::{Strategy, Target};
 
-/// The built-in templates, one per family: (file name, text).
-pub const BUILTIN_TEMPLATES: [(&str, &str); 4] = [
+/// The base template every family template extends (`{% extends "base.yml.j2" %}`).
+pub const BASE_TEMPLATE: &str = "base.yml.j2";
+
+/// The built-in templates: the base and one per family (file name, text).
+pub const BUILTIN_TEMPLATES: [(&str, &str); 5] = [
+    (
+        BASE_TEMPLATE,
+        include_str!("../../rule-templates/base.yml.j2"),
+    ),
     (
         "cloud-api-audit.yml.j2",
         include_str!("../../rule-templates/cloud-api-audit.yml.j2"),
@@ -164,6 +174,72 @@ pub struct Draft {
     pub rel_path: PathBuf,
     /// The YAML text (one or two documents), ending with a newline.
     pub text: String,
+}
+
+/// Where a draft's companion correlation rule goes (`new --companion`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Companion {
+    /// A second YAML document in the rule's file (`---`), as Sigma allows and sigma-cli reads.
+    #[default]
+    Inline,
+    /// Its own file beside the rule (`<name>_correlation.yml`), for tools and backends that
+    /// take one rule per file; convert both files together (the correlation names the rule).
+    Separate,
+}
+
+impl Draft {
+    /// The draft as files: itself with [`Companion::Inline`] (or without a companion), else the
+    /// rule and its companion correlation in two drafts (`<name>.yml`, `<name>_correlation.yml`).
+    pub fn into_files(self, companion: Companion) -> Result<Vec<Draft>, ScaffoldError> {
+        if companion == Companion::Inline {
+            return Ok(vec![self]);
+        }
+        let stream = crate::yaml::parse(&self.text);
+        let Some(second) = stream.documents.get(1) else {
+            return Ok(vec![self]);
+        };
+        // The `---` line that opens the second document, at or above its first line.
+        let lines: Vec<&str> = self.text.split_inclusive('\n').collect();
+        let first = usize::try_from(second.start.line)
+            .unwrap_or(0)
+            .saturating_sub(1)
+            .min(lines.len());
+        let Some(sep) = (0..=first.min(lines.len().saturating_sub(1)))
+            .rev()
+            .find(|&i| lines[i].trim_end() == "---" || lines[i].starts_with("--- "))
+        else {
+            return Err(ScaffoldError::InvalidDocument {
+                template: self.template.clone(),
+                draft: format!("{}/{}", self.strategy, self.target),
+                kind: "draft",
+                document: 2,
+                line: second.start.line,
+                message: "cannot find the `---` line that starts the companion correlation, \
+                          to write it to its own file"
+                    .to_owned(),
+            });
+        };
+        let rule: String = lines[..sep].concat();
+        let mut corr: String = lines[sep..].concat();
+        if lines[sep].trim_end() == "---" {
+            corr = lines[sep + 1..].concat();
+        } else {
+            corr.replace_range(..4, "");
+        }
+        let stem = self
+            .rel_path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let companion = Draft {
+            rel_path: self
+                .rel_path
+                .with_file_name(format!("{stem}_correlation.yml")),
+            text: corr,
+            ..self.clone()
+        };
+        Ok(vec![Draft { text: rule, ..self }, companion])
+    }
 }
 
 /// A minijinja environment with the built-in templates, the optional user templates and the

@@ -199,9 +199,24 @@ pub fn check_strategy(s: &Strategy) -> Vec<String> {
                 ));
             }
         }
-        // Generic drafts (process creation, file events...) may come from logs without a caller.
-        if ctx.identity.is_empty() && s.family_of(t) != Family::Generic {
-            problems.push(format!("target {}: no identity context field", t.name));
+        // Generic drafts (process creation, file events...) may come from logs without a caller;
+        // an API-audit draft names an identity field, or, when its log source's vocabulary
+        // profile has no identity field (a network protocol log such as Zeek's modbus.log has
+        // a source host but no account), the classes that profile requires.
+        if s.family_of(t) != Family::Generic {
+            let required = crate::vocab::Vocabulary::builtin()
+                .recognize(&t.logsource, &[])
+                .filter(|r| r.how != crate::vocab::How::Inferred)
+                .filter(|r| r.profile.context.identity.is_empty())
+                .map_or_else(
+                    || vec![ContextClass::Identity],
+                    |r| r.profile.required_classes(),
+                );
+            for class in required {
+                if ctx.class(class).is_empty() {
+                    problems.push(format!("target {}: no {class} context field", t.name));
+                }
+            }
         }
         let mut pids = std::collections::BTreeSet::new();
         for p in &t.prompts {

@@ -195,6 +195,18 @@ pub enum Modifier {
     Cidr,
     /// `|all`.
     All,
+    /// `|minute`: the minute (0-59) of a timestamp field; the values are numbers.
+    Minute,
+    /// `|hour`: the hour (0-23) of a timestamp field (time windows without regular expressions).
+    Hour,
+    /// `|day`: the day of the month (1-31).
+    Day,
+    /// `|week`: the ISO week (1-53).
+    Week,
+    /// `|month`: the month (1-12).
+    Month,
+    /// `|year`: the year.
+    Year,
 }
 
 impl Modifier {
@@ -207,7 +219,26 @@ impl Modifier {
             Modifier::Re => "re",
             Modifier::Cidr => "cidr",
             Modifier::All => "all",
+            Modifier::Minute => "minute",
+            Modifier::Hour => "hour",
+            Modifier::Day => "day",
+            Modifier::Week => "week",
+            Modifier::Month => "month",
+            Modifier::Year => "year",
         }
+    }
+
+    /// The inclusive range of a time-part modifier's values (as the linter checks them,
+    /// [`crate::lint::detection::ModifierKind::time_range`]), `None` for other modifiers.
+    pub fn time_range(self) -> Option<(i64, i64)> {
+        crate::lint::detection::ModifierKind::parse(self.as_str())
+            .and_then(crate::lint::detection::ModifierKind::time_range)
+    }
+
+    /// Whether the values must be typed for the modifier (networks for `cidr`, numbers for the
+    /// time parts): a `<<baseline:...>>` placeholder under it is rejected by Sigma tools.
+    pub fn needs_typed_values(self) -> bool {
+        self == Modifier::Cidr || self.time_range().is_some()
     }
 }
 
@@ -291,6 +322,12 @@ pub struct Baseline {
     /// imported from ATT&CK mutable elements (ATT&CK gives no values); the placeholder stays.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<String>,
+    /// The approved use this baseline is one part of (`approved_automation`): baselines with
+    /// the same group form one filter whose fields must all match (who AND from where), so an
+    /// approved principal calling from outside its approved network still alerts. A baseline
+    /// without a group is a filter of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 impl Baseline {
@@ -304,10 +341,38 @@ impl Baseline {
         detection_key(&self.field, &self.modifiers)
     }
 
-    /// The detection identifier of the filter (`filter_approved_automation_principals`).
+    /// The detection identifier of the filter this baseline belongs to
+    /// (`filter_approved_automation` for a grouped baseline, else
+    /// `filter_approved_automation_principals`).
     pub fn filter_name(&self) -> String {
-        format!("filter_{}", self.name)
+        format!("filter_{}", self.group.as_deref().unwrap_or(&self.name))
     }
+}
+
+/// One negated baseline filter of a draft: the baselines that must all match for an event to
+/// be approved use (one baseline, or a group combining who and from where).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaselineFilter<'a> {
+    /// The detection identifier (`filter_approved_automation`).
+    pub name: String,
+    /// The baselines, in catalog order; all of them must match.
+    pub baselines: Vec<&'a Baseline>,
+}
+
+/// The filters of `baselines`, in the order of their first baseline.
+pub fn baseline_filters(baselines: &[Baseline]) -> Vec<BaselineFilter<'_>> {
+    let mut out: Vec<BaselineFilter<'_>> = Vec::new();
+    for b in baselines {
+        let name = b.filter_name();
+        match out.iter_mut().find(|f| f.name == name) {
+            Some(f) => f.baselines.push(b),
+            None => out.push(BaselineFilter {
+                name,
+                baselines: vec![b],
+            }),
+        }
+    }
+    out
 }
 
 /// The kind of a companion correlation rule (Sigma specification v2).
@@ -411,6 +476,11 @@ impl Target {
     pub fn baseline(&self, name: &str) -> Option<&Baseline> {
         self.baselines.iter().find(|b| b.name == name)
     }
+
+    /// The negated baseline filters of the draft (see [`baseline_filters`]).
+    pub fn baseline_filters(&self) -> Vec<BaselineFilter<'_>> {
+        baseline_filters(&self.baselines)
+    }
 }
 
 /// A detection strategy: the behaviour, its ATT&CK context, and the targets to scaffold.
@@ -467,6 +537,31 @@ impl Strategy {
         target.family.unwrap_or(self.family)
     }
 
+    /// The validation prompts of a draft for `target`: the strategy's prompts that apply to it,
+    /// then the target's own. A strategy prompt that names a baseline of another target of
+    /// the strategy (`maintenance_windows`) applies only to the targets that have that
+    /// baseline, so a curated prompt never reaches a draft without what it asks about (an
+    /// imported target added to a curated strategy).
+    pub fn prompts_for<'a>(&'a self, target: &'a Target) -> impl Iterator<Item = &'a Prompt> {
+        let others: Vec<&str> = self
+            .targets
+            .iter()
+            .flat_map(|t| &t.baselines)
+            .map(|b| b.name.as_str())
+            .filter(|n| n.contains('_') && !target.baselines.iter().any(|b| b.name == *n))
+            .collect();
+        self.prompts
+            .iter()
+            .filter(move |p| {
+                !others.iter().any(|name| {
+                    p.question
+                        .match_indices(name)
+                        .any(|(i, _)| is_word_at(&p.question, i, name.len()))
+                })
+            })
+            .chain(&target.prompts)
+    }
+
     /// The target called `name` (case-insensitive).
     pub fn target(&self, name: &str) -> Option<&Target> {
         self.targets
@@ -489,4 +584,12 @@ impl Strategy {
         tags.extend(self.techniques.iter().map(TechniqueRef::tag));
         tags
     }
+}
+
+/// Whether `text[i..i + len]` is a whole word (no identifier character on either side).
+fn is_word_at(text: &str, i: usize, len: usize) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    let before = text[..i].chars().next_back().is_none_or(|c| !ident(c));
+    let after = text[i + len..].chars().next().is_none_or(|c| !ident(c));
+    before && after
 }

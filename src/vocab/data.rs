@@ -6,8 +6,8 @@ pub(super) const SCHEMES: &str = include_str!("../../data/vocabulary/schemes.yml
 /// Every log-source file of `data/vocabulary/` (file name, text), in name order.
 pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
     (
-        "android-app-api.yml",
-        include_str!("../../data/vocabulary/android-app-api.yml"),
+        "android-management-usage-log.yml",
+        include_str!("../../data/vocabulary/android-management-usage-log.yml"),
     ),
     (
         "asana-audit.yml",
@@ -80,16 +80,8 @@ pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
         include_str!("../../data/vocabulary/google-workspace.yml"),
     ),
     (
-        "ics-control-api.yml",
-        include_str!("../../data/vocabulary/ics-control-api.yml"),
-    ),
-    (
-        "ics-ot-protocol.yml",
-        include_str!("../../data/vocabulary/ics-ot-protocol.yml"),
-    ),
-    (
-        "ios-app-api.yml",
-        include_str!("../../data/vocabulary/ios-app-api.yml"),
+        "intune-managed-device.yml",
+        include_str!("../../data/vocabulary/intune-managed-device.yml"),
     ),
     (
         "kubernetes-audit.yml",
@@ -102,6 +94,10 @@ pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
     (
         "m365-threat.yml",
         include_str!("../../data/vocabulary/m365-threat.yml"),
+    ),
+    (
+        "mobsf-api-monitor.yml",
+        include_str!("../../data/vocabulary/mobsf-api-monitor.yml"),
     ),
     (
         "mongodb-atlas.yml",
@@ -121,6 +117,10 @@ pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
         include_str!("../../data/vocabulary/onepassword.yml"),
     ),
     (
+        "opcua-audit.yml",
+        include_str!("../../data/vocabulary/opcua-audit.yml"),
+    ),
+    (
         "salesforce.yml",
         include_str!("../../data/vocabulary/salesforce.yml"),
     ),
@@ -135,6 +135,30 @@ pub const BUILTIN_PROFILES: &[(&str, &str)] = &[
     (
         "tailscale-audit.yml",
         include_str!("../../data/vocabulary/tailscale-audit.yml"),
+    ),
+    (
+        "zeek-bacnet.yml",
+        include_str!("../../data/vocabulary/zeek-bacnet.yml"),
+    ),
+    (
+        "zeek-dnp3.yml",
+        include_str!("../../data/vocabulary/zeek-dnp3.yml"),
+    ),
+    (
+        "zeek-enip.yml",
+        include_str!("../../data/vocabulary/zeek-enip.yml"),
+    ),
+    (
+        "zeek-modbus.yml",
+        include_str!("../../data/vocabulary/zeek-modbus.yml"),
+    ),
+    (
+        "zeek-opcua-binary.yml",
+        include_str!("../../data/vocabulary/zeek-opcua-binary.yml"),
+    ),
+    (
+        "zeek-s7comm.yml",
+        include_str!("../../data/vocabulary/zeek-s7comm.yml"),
     ),
     (
         "zendesk-audit.yml",

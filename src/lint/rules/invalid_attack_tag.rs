@@ -1,9 +1,10 @@
 //! SIG010: malformed `attack.` tag (and, with ATT&CK data loaded, unknown techniques/tactics).
 
 use crate::declare_rule;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::{Finding, Fix, Severity};
 use crate::lint::context::DocCtx;
 use crate::lint::engine::TechniqueStatus;
+use crate::lint::fix;
 
 declare_rule! {
     /// ## What it does
@@ -34,6 +35,12 @@ declare_rule! {
     ///     - attack.defense-evasion
     ///     - attack.t1078.004
     /// ```
+    ///
+    /// ## Fix
+    /// `sigsmith lint --fix` lowercases a tag written in the wrong case (`ATTACK.T1078`,
+    /// `attack.Initial-Access`) and writes a tactic with hyphens (`attack.defense_evasion`),
+    /// when the result is a well-formed tag (and, with ATT&CK data, an existing one). Other
+    /// malformed tags (`attack.t1078.4`) are left to you.
     pub struct InvalidAttackTag {
         code: "SIG010",
         name: "invalid-attack-tag",
@@ -89,6 +96,16 @@ fn is_other_object(rest: &str) -> bool {
         .iter()
         .any(|p| rest.strip_prefix(p).is_some_and(|d| digits(d, 4)))
         || rest.strip_prefix("ds").is_some_and(|d| digits(d, 4))
+}
+
+/// The well-formed spelling of a tag that differs only in case or in `_` for `-` in a
+/// tactic name, when that spelling has no problem (see [`problem`]).
+fn fixed_tag(tag: &str, cx: &DocCtx<'_>) -> Option<String> {
+    let mut fixed = tag.to_ascii_lowercase();
+    if problem(&fixed, cx).is_some() {
+        fixed = fixed.replace('_', "-");
+    }
+    (fixed != tag && problem(&fixed, cx).is_none()).then_some(fixed)
 }
 
 /// What is wrong with an `attack.` tag, or `None` when it is well formed.
@@ -150,20 +167,24 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
         if !lower.starts_with("attack.") {
             continue;
         }
-        let candidate = if text.starts_with("attack.") {
-            text.to_owned()
+        let message = if text.starts_with("attack.") {
+            problem(text, cx)
         } else {
-            // `ATTACK.t1078`: report the namespace case, then check the rest.
-            out.push(cx.finding_at(
-                &InvalidAttackTag::META,
-                tag,
-                format!("ATT&CK tags are lowercase: `{lower}`"),
-            ));
-            continue;
+            // `ATTACK.t1078`: report the namespace case.
+            Some(format!("ATT&CK tags are lowercase: `{lower}`"))
         };
-        if let Some(msg) = problem(&candidate, cx) {
-            out.push(cx.finding_at(&InvalidAttackTag::META, tag, msg));
+        let Some(message) = message else { continue };
+        let mut finding = cx.finding_at(&InvalidAttackTag::META, tag, message);
+        if let Some(fixed) = fixed_tag(text, cx)
+            && let Some(edit) = fix::replace_scalar(cx.text, tag, &fixed)
+        {
+            finding = finding.with_fix(Fix::new(
+                InvalidAttackTag::META.code,
+                format!("write the tag as `{fixed}`"),
+                vec![edit],
+            ));
         }
+        out.push(finding);
     }
 }
 

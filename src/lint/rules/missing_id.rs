@@ -1,9 +1,10 @@
 //! SIG024: a rule without an `id`.
 
 use crate::declare_rule;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::{Finding, Fix, Severity};
 use crate::lint::context::DocCtx;
 use crate::lint::document::DocKind;
+use crate::lint::fix;
 
 declare_rule! {
     /// ## What it does
@@ -29,6 +30,11 @@ declare_rule! {
     /// id: 0f4c2b8e-5f7a-4d0a-9a43-3b1f1f6d2c11
     /// logsource: {product: aws, service: cloudtrail}
     /// ```
+    ///
+    /// ## Fix
+    /// `sigsmith lint --fix` adds `id:` with a new random UUID (version 4) on the line after
+    /// `title` (or as the first key), in a block-style document. It never changes an `id`
+    /// that is there, even an invalid one (SIG003): other rules may reference it.
     pub struct MissingId {
         code: "SIG024",
         name: "missing-id",
@@ -46,12 +52,20 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
         .root
         .entry("title")
         .map_or_else(|| cx.doc.root.clone(), |(k, _)| k.clone());
-    out.push(
-        cx.finding_at(
+    let mut finding = cx
+        .finding_at(
             &MissingId::META,
             &at,
             format!("{} has no `id`", cx.doc.kind.as_str()),
         )
-        .with_help("add `id:` with a random UUID (v4)"),
-    );
+        .with_help("add `id:` with a random UUID (v4)");
+    let id = fix::new_uuid();
+    if let Some(edit) = fix::insert_entry(cx.text, &cx.doc.root, &["title"], "id", &id) {
+        finding = finding.with_fix(Fix::new(
+            MissingId::META.code,
+            format!("add `id: {id}`"),
+            vec![edit],
+        ));
+    }
+    out.push(finding);
 }

@@ -26,6 +26,7 @@ pub mod missing_recommended_field;
 pub mod no_baseline_filter;
 pub mod open_validation_prompt;
 pub mod schema_violation;
+pub mod split_baseline_filter;
 pub mod undefined_identifier;
 pub mod unknown_document;
 pub mod unknown_field;

@@ -1,9 +1,10 @@
 //! SIG008: a value modifier Sigma does not define.
 
 use crate::declare_rule;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::{Finding, Fix, Severity};
 use crate::lint::context::DocCtx;
 use crate::lint::detection::{MODIFIERS, REGEX_FLAGS, is_known_modifier};
+use crate::lint::fix;
 
 declare_rule! {
     /// ## What it does
@@ -29,6 +30,11 @@ declare_rule! {
     /// selection:
     ///     Image|endswith: '\whoami.exe'
     /// ```
+    ///
+    /// ## Fix
+    /// `sigsmith lint --fix` renames the modifier when exactly one Sigma modifier is that
+    /// close (`endwith` -> `endswith`, `Contains` -> `contains`); with two equally close
+    /// candidates, or a regex flag without `re`, it leaves the rule to you.
     pub struct UnknownModifier {
         code: "SIG008",
         name: "unknown-modifier",
@@ -51,17 +57,32 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// The closest known modifier, when it is a likely typo.
-fn suggestion(m: &str) -> Option<&'static str> {
+/// The closest known modifiers (at most two edits away, case ignored), closest first.
+fn close_matches(m: &str) -> Vec<(usize, &'static str)> {
     let lower = m.to_ascii_lowercase();
-    MODIFIERS
+    let mut close: Vec<(usize, &'static str)> = MODIFIERS
         .iter()
         .copied()
         .filter(|k| k.len() > 2)
         .map(|k| (edit_distance(&lower, k), k))
         .filter(|(d, _)| *d <= 2)
-        .min()
-        .map(|(_, k)| k)
+        .collect();
+    close.sort_unstable();
+    close
+}
+
+/// The closest known modifier, when it is a likely typo.
+fn suggestion(m: &str) -> Option<&'static str> {
+    close_matches(m).first().map(|(_, k)| *k)
+}
+
+/// The one closest modifier, when no other is as close: the only safe rename.
+fn only_match(m: &str) -> Option<&'static str> {
+    match close_matches(m).as_slice() {
+        [(_, k)] => Some(k),
+        [(d, k), (d2, _), ..] if d < d2 => Some(k),
+        _ => None,
+    }
 }
 
 pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
@@ -83,7 +104,17 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
                 if let Some(s) = suggestion(m.name) {
                     msg.push_str(&format!("; did you mean `{s}`?"));
                 }
-                out.push(cx.finding_span(&UnknownModifier::META, span, msg));
+                let mut finding = cx.finding_span(&UnknownModifier::META, span, msg);
+                if let Some(to) = only_match(m.name)
+                    && let Some(edit) = fix::replace_in_scalar(cx.text, key, m.range(), to)
+                {
+                    finding = finding.with_fix(Fix::new(
+                        UnknownModifier::META.code,
+                        format!("rename modifier `{}` to `{to}`", m.name),
+                        vec![edit],
+                    ));
+                }
+                out.push(finding);
             } else if REGEX_FLAGS.contains(&m.name) && !has_re {
                 out.push(cx.finding_span(
                     &UnknownModifier::META,
@@ -107,5 +138,11 @@ mod tests {
         assert_eq!(suggestion("endwith"), Some("endswith"));
         assert_eq!(suggestion("Contains"), Some("contains"));
         assert_eq!(suggestion("zzzzzzzz"), None);
+        assert_eq!(only_match("endwith"), Some("endswith"));
+        assert_eq!(only_match("Contains"), Some("contains"));
+        // `base65` is one edit from `base64` only; `utf16xe` is one from `utf16le` and
+        // `utf16be` alike: no safe choice.
+        assert_eq!(only_match("base65"), Some("base64"));
+        assert_eq!(only_match("utf16xe"), None);
     }
 }
