@@ -1,55 +1,111 @@
 #!/usr/bin/env bash
-# Benchmark: lint a Sigma rule corpus with sigsmith and compare with the parse-only floor and,
-# when available, pySigma's `sigma check`.
+# Benchmark: lint a Sigma rule corpus with sigsmith side by side with RSigma and pySigma, at 1x
+# and 8x the corpus, and print every ratio and both peak-memory figures from one run.
 #
 #   bash bench/run.sh [CORPUS_DIR]          (default: ../shared/corpora/sigmahq)
 #
-# Prints documents per second, wall time and peak memory (GNU time) for:
-#   1. sigsmith lint (all checks, all cores)       2. sigsmith lint --parse-only (read + parse)
-#   3. sigma check (pySigma, sigma-cli from PyPI) when SIGSMITH_BENCH_PYSIGMA=1 or a venv exists
-# Each sigsmith figure is the best of $RUNS runs (default 5); sigma check runs once, offline
-# (.ci/sigma_offline.py points pySigma's ATT&CK tag validator at local data).
+# For each scale (1x, then 8x: eight copies with fresh ids and titles, written by
+# bench/replicate.py under a temporary folder that is removed afterwards) it measures wall time,
+# CPU time (user + system) and peak RSS (GNU time) of:
+#   1. sigsmith lint --format json (every check, all cores)
+#   2. sigsmith lint --parse-only (read + parse only: the floor)
+#   3. RSigma `rule lint` when installed (single-threaded): $RSIGMA, else `rsigma` on PATH, else
+#      /work/tools/rsigma/bin/rsigma. Install: `cargo +nightly install rsigma --no-default-features`
+#      (RSigma 0.26 needs rustc 1.96).
+#   4. pySigma `sigma check` (sigma-cli) when SIGSMITH_BENCH_PYSIGMA=1 or its venv exists (runs once
+#      per scale, offline: .ci/sigma_offline.py points the ATT&CK tag validator at local data)
+#   5. sigsmith lint and RSigma pinned to one core (taskset -c 0), when taskset exists
+# Each figure except sigma check is the best wall time of $RUNS runs (default 5) with the peak
+# RSS of that run. SCALES="1 8" by default; SIGSMITH_BIN=path measures that binary instead of
+# building target/release/sigsmith. Wall time needs a quiet machine; CPU time and peak
+# RSS do not depend much on load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=${1:-../shared/corpora/sigmahq}
 runs=${RUNS:-5}
+scales=${SCALES:-1 8}
 [ -d "$corpus" ] || { echo "bench: no corpus at $corpus (clone SigmaHQ/sigma and pass its path)" >&2; exit 2; }
-cargo build --release --locked --quiet
-bin=target/release/sigsmith
+bin=${SIGSMITH_BIN:-}  # a prebuilt binary to measure instead of building target/release
+if [ -z "$bin" ]; then cargo build --release --locked --quiet; bin=target/release/sigsmith; fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-# measure NAME CMD...: best wall time and its peak RSS over $runs runs
-measure() {
-  local name=$1; shift
-  local best_wall=999999 best_rss=0
-  for _ in $(seq "$runs"); do
-    /usr/bin/time -f '%e %M' -o "$tmp/time" "$@" > "$tmp/out" 2> "$tmp/err" || true
-    read -r wall rss < <(tail -n 1 "$tmp/time")
-    if awk -v a="$wall" -v b="$best_wall" 'BEGIN{exit !(a<b)}'; then best_wall=$wall; best_rss=$rss; fi
-  done
-  eval "${name}_wall=$best_wall; ${name}_rss=$best_rss"
-}
-
-docs=$({ "$bin" lint --format json --quiet "$corpus" || true; } | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["documents"])')
-files=$(find "$corpus" -name '*.yml' -o -name '*.yaml' | wc -l)
-measure lint "$bin" lint --quiet --format json "$corpus"
-measure parse "$bin" lint --quiet --parse-only "$corpus"
-
-printf '%-34s %8s %10s %12s\n' "run ($files files, $docs documents, $(nproc) cores)" "wall s" "docs/s" "peak RSS MiB"
-row() { printf '%-34s %8.3f %10.0f %12.1f\n' "$1" "$2" "$(awk -v d="$docs" -v w="$2" 'BEGIN{print (w>0)? d/w : 0}')" "$(awk -v r="$3" 'BEGIN{print r/1024}')"; }
-row "sigsmith lint" "$lint_wall" "$lint_rss"
-row "sigsmith lint --parse-only" "$parse_wall" "$parse_rss"
-awk -v a="$lint_wall" -v b="$parse_wall" 'BEGIN{ if (b>0) printf "lint / parse-only ratio: %.2fx\n", a/b }'
-
+rsigma=${RSIGMA:-$(command -v rsigma || echo /work/tools/rsigma/bin/rsigma)}
+[ -x "$rsigma" ] || rsigma=
 venv=${SIGSMITH_BENCH_VENV:-target/pysigma-venv}  # the venv .ci/pysigma.sh caches
 if [ "${SIGSMITH_BENCH_PYSIGMA:-0}" = 1 ] && [ ! -x "$venv/bin/sigma" ]; then
   python3 -m venv "$venv" && "$venv/bin/pip" install --quiet sigma-cli
 fi
-if [ -x "$venv/bin/sigma" ]; then
-  /usr/bin/time -f '%e %M' -o "$tmp/time" "$venv/bin/python" .ci/sigma_offline.py check "$corpus" > "$tmp/out" 2>&1 || true
-  read -r sw srss < <(tail -n 1 "$tmp/time")
-  row "sigma check (pySigma)" "$sw" "$srss"
-  awk -v a="$sw" -v b="$lint_wall" 'BEGIN{ if (b>0) printf "sigsmith is %.0fx faster than sigma check\n", a/b }'
-else
-  echo "sigma check: skipped (set SIGSMITH_BENCH_PYSIGMA=1 to install sigma-cli into $venv, or run .ci/pysigma.sh once)"
-fi
+pin=; command -v taskset > /dev/null && [ "$(nproc)" -gt 1 ] && pin="taskset -c 0"
+
+# measure NAME N CMD...: best wall time over N runs, with that run's CPU time and peak RSS
+measure() {
+  local name=$1 n=$2; shift 2
+  local best_wall=999999 best_cpu=0 best_rss=0 wall usr sys rss
+  for _ in $(seq "$n"); do
+    /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" "$@" > "$tmp/out" 2> "$tmp/err" || true
+    read -r wall usr sys rss < <(tail -n 1 "$tmp/time")
+    if awk -v a="$wall" -v b="$best_wall" 'BEGIN{exit !(a<b)}'; then
+      best_wall=$wall; best_rss=$rss; best_cpu=$(awk -v u="$usr" -v s="$sys" 'BEGIN{print u+s}')
+    fi
+  done
+  eval "${name}_wall=$best_wall; ${name}_cpu=$best_cpu; ${name}_rss=$best_rss"
+}
+row() {  # row LABEL NAME
+  local w c r
+  eval "w=\${$2_wall}; c=\${$2_cpu}; r=\${$2_rss}"
+  printf '%-40s %8.3f %8.2f %10.0f %9.1f\n' "$1" "$w" "$c" \
+    "$(awk -v d="$docs" -v w="$w" 'BEGIN{print (w>0)? d/w : 0}')" "$(awk -v r="$r" 'BEGIN{print r/1024}')"
+}
+ratio() { awk -v a="$2" -v b="$3" -v l="$1" 'BEGIN{ if (b>0) printf "  %-52s %7.2fx\n", l, a/b }'; }
+
+for scale in $scales; do
+  dir=$corpus
+  if [ "$scale" != 1 ]; then
+    dir=$tmp/corpus-${scale}x
+    python3 bench/replicate.py "$corpus" "$dir" "$scale" > /dev/null
+  fi
+  files=$(find "$dir" -name '*.yml' -o -name '*.yaml' | wc -l)
+  docs=$({ "$bin" lint --no-config --format json --quiet "$dir" || true; } |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["documents"])')
+  echo
+  echo "== ${scale}x: $files files, $docs documents, $(nproc) cores =="
+  printf '%-40s %8s %8s %10s %9s\n' "run" "wall s" "cpu s" "docs/s" "peak MiB"
+  measure lint "$runs" "$bin" lint --no-config --quiet --format json "$dir"
+  measure parse "$runs" "$bin" lint --no-config --quiet --parse-only "$dir"
+  row "sigsmith lint" lint
+  row "sigsmith lint --parse-only" parse
+  if [ -n "$rsigma" ]; then
+    measure rs "$runs" "$rsigma" rule lint --color never "$dir"
+    row "rsigma rule lint ($("$rsigma" --version | head -n 1 | cut -d' ' -f2))" rs
+  fi
+  if [ -x "$venv/bin/sigma" ]; then
+    measure py 1 "$venv/bin/python" .ci/sigma_offline.py check "$dir"
+    row "sigma check (pySigma, 1 run)" py
+  fi
+  if [ -n "$pin" ]; then
+    measure lint1 "$runs" $pin "$bin" lint --no-config --quiet --format json "$dir"
+    row "sigsmith lint, 1 core" lint1
+    if [ -n "$rsigma" ]; then
+      measure rs1 "$runs" $pin "$rsigma" rule lint --color never "$dir"
+      row "rsigma rule lint, 1 core" rs1
+    fi
+  fi
+  echo "ratios at ${scale}x (wall time; higher is better for sigsmith unless noted):"
+  ratio "lint / parse-only (target <= 1.3)" "$lint_wall" "$parse_wall"
+  if [ -n "$rsigma" ]; then
+    ratio "rsigma / sigsmith lint (target >= 3)" "$rs_wall" "$lint_wall"
+    ratio "rsigma / sigsmith lint, CPU time" "$rs_cpu" "$lint_cpu"
+    ratio "sigsmith / rsigma peak RSS (target <= 1)" "$lint_rss" "$rs_rss"
+    printf '  %-52s %7.1f / %.1f MiB\n' "peak RSS sigsmith lint / rsigma" \
+      "$(awk -v r="$lint_rss" 'BEGIN{print r/1024}')" "$(awk -v r="$rs_rss" 'BEGIN{print r/1024}')"
+    [ -n "$pin" ] && ratio "rsigma / sigsmith lint, 1 core" "$rs1_wall" "$lint1_wall"
+  else
+    echo "  rsigma: not installed (cargo +nightly install rsigma --no-default-features; or set RSIGMA)"
+  fi
+  if [ -x "$venv/bin/sigma" ]; then
+    ratio "sigma check / sigsmith lint (target >= 100)" "$py_wall" "$lint_wall"
+  else
+    echo "  sigma check: skipped (SIGSMITH_BENCH_PYSIGMA=1 installs sigma-cli into $venv)"
+  fi
+  [ "$dir" != "$corpus" ] && rm -rf "$dir"
+done

@@ -9,7 +9,7 @@
 //! command line and the configuration prune the walk and also apply to files named explicitly,
 //! so a pre-commit hook that passes every changed file still respects them.
 //!
-//! Every file is read exactly once, in parallel, and the result is in a deterministic order
+//! Every file is read exactly once, in parallel (by `lint` while it lints, see [`Found`]), and the result is in a deterministic order
 //! (sorted by the path as shown). A file that cannot be read as UTF-8 text (permissions, binary
 //! content, invalid UTF-8, larger than [`MAX_FILE_SIZE`], a symbolic-link loop, ...) becomes an
 //! [`UnreadableFile`] finding and the other files are still linted. Only a path given on the
@@ -105,6 +105,68 @@ pub struct Discovery {
     pub problems: Vec<Finding>,
 }
 
+/// What was found, not yet read: the files to read in path order, the problems met while
+/// finding them, and standard input (read already, since it can be read only once). `lint`
+/// reads each file when it lints it and drops the text afterwards, so peak memory does not grow
+/// with the size of the repository.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// The files to read, sorted by the path as shown, each once.
+    pub files: Vec<FileRef>,
+    /// [`UnreadableFile`] findings for what could not be listed or opened, sorted.
+    pub problems: Vec<Finding>,
+    stdin: Option<Result<Vec<u8>, (Pos, String)>>,
+}
+
+/// One file to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRef {
+    /// The path as shown to the user (`-` for standard input).
+    pub display: PathBuf,
+    abs: PathBuf,
+    stdin: bool,
+}
+
+impl Found {
+    /// Reads one of [`Found::files`] as text, or the [`UnreadableFile`] finding saying why it
+    /// cannot be read.
+    pub fn read(&self, file: &FileRef) -> Result<SourceFile, Box<Finding>> {
+        let text = if file.stdin {
+            match &self.stdin {
+                Some(bytes) => bytes.clone().and_then(decode),
+                None => Ok(String::new()),
+            }
+        } else {
+            read_path(&file.abs)
+        };
+        match text {
+            Ok(text) => Ok(SourceFile {
+                path: file.display.clone(),
+                text,
+            }),
+            Err((pos, message)) => Err(Box::new(unreadable(&file.display, pos, message))),
+        }
+    }
+
+    /// Reads every file (in parallel): the [`Discovery`] of [`discover_in`].
+    pub fn read_all(self) -> Discovery {
+        let results: Vec<Result<SourceFile, Box<Finding>>> =
+            self.files.par_iter().map(|f| self.read(f)).collect();
+        let mut out = Discovery {
+            sources: Vec::with_capacity(results.len()),
+            problems: self.problems,
+        };
+        for r in results {
+            match r {
+                Ok(source) => out.sources.push(source),
+                Err(problem) => out.problems.push(*problem),
+            }
+        }
+        out.problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        out
+    }
+}
+
 /// An error that stops the whole run (exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoverError {
@@ -117,18 +179,6 @@ pub enum DiscoverError {
     /// The current folder is unknown.
     #[error("cannot determine the current folder: {0}")]
     Cwd(io::Error),
-}
-
-/// The text of a file, or where and why it could not be read.
-type ReadResult = Result<String, (Pos, String)>;
-
-/// One file to read: the path shown to the user, the absolute path used to deduplicate, and
-/// whether it is standard input.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Candidate {
-    display: PathBuf,
-    abs: PathBuf,
-    stdin: bool,
 }
 
 /// Finds the files under `paths` (relative to the current folder) and reads them.
@@ -144,6 +194,17 @@ pub fn discover_in(
     excludes: &Excludes,
     stdin: &mut dyn Read,
 ) -> Result<Discovery, DiscoverError> {
+    Ok(find_in(cwd, paths, excludes, stdin)?.read_all())
+}
+
+/// Finds the files under `paths` (relative to `cwd`) without reading them, except standard
+/// input when `-` is among the paths.
+pub fn find_in(
+    cwd: &Path,
+    paths: &[PathBuf],
+    excludes: &Excludes,
+    stdin: &mut dyn Read,
+) -> Result<Found, DiscoverError> {
     let mut candidates = Vec::new();
     let mut problems = Vec::new();
     let mut saw_stdin = false;
@@ -153,7 +214,7 @@ pub fn discover_in(
                 return Err(DiscoverError::StdinTwice);
             }
             saw_stdin = true;
-            candidates.push(Candidate {
+            candidates.push(FileRef {
                 display: PathBuf::from("-"),
                 abs: PathBuf::from("-"),
                 stdin: true,
@@ -179,7 +240,7 @@ pub fn discover_in(
             }
             Ok(_) => {
                 if !excludes.is_excluded(&abs, false) {
-                    candidates.push(Candidate {
+                    candidates.push(FileRef {
                         display,
                         abs,
                         stdin: false,
@@ -191,57 +252,44 @@ pub fn discover_in(
     candidates.sort_by(|a, b| a.display.cmp(&b.display));
     let mut seen = HashSet::new();
     candidates.retain(|c| seen.insert(c.abs.clone()));
-
-    let mut stdin_text = None;
-    if saw_stdin {
-        stdin_text = Some(read_limited(stdin));
-    }
-    let results: Vec<(Candidate, ReadResult)> = candidates
-        .into_par_iter()
-        .map(|c| {
-            let r = if c.stdin {
-                Ok(Vec::new())
-            } else {
-                std::fs::File::open(&c.abs)
-                    .map_err(|e| (Pos::new(1, 1), format!("cannot read file: {e}")))
-                    .and_then(|mut f| {
-                        // Refuse oversized regular files without reading them.
-                        match f.metadata() {
-                            Ok(m) if m.is_file() && m.len() > MAX_FILE_SIZE => Err(too_large()),
-                            _ => read_limited(&mut f),
-                        }
-                    })
-            };
-            (c, r.and_then(decode))
-        })
-        .collect();
-
-    let mut out = Discovery {
-        sources: Vec::with_capacity(results.len()),
+    problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok(Found {
+        files: candidates,
         problems,
-    };
-    for (c, r) in results {
-        let r = match (c.stdin, &stdin_text) {
-            (true, Some(bytes)) => bytes.clone().and_then(decode),
-            _ => r,
-        };
-        match r {
-            Ok(text) => out.sources.push(SourceFile {
-                path: c.display,
-                text,
-            }),
-            Err((pos, message)) => out.problems.push(unreadable(&c.display, pos, message)),
-        }
+        stdin: saw_stdin.then(|| read_limited(stdin)),
+    })
+}
+
+/// Reads a regular file as text (refusing one over [`MAX_FILE_SIZE`] without reading it).
+fn read_path(path: &Path) -> Result<String, (Pos, String)> {
+    std::fs::File::open(path)
+        .map_err(|e| (Pos::new(1, 1), format!("cannot read file: {e}")))
+        .and_then(|mut f| match f.metadata() {
+            Ok(m) if m.is_file() && m.len() > MAX_FILE_SIZE => Err(too_large()),
+            Ok(m) if m.is_file() => read_sized(&mut f, m.len()),
+            _ => read_limited(&mut f),
+        })
+        .and_then(decode)
+}
+
+/// Reads a regular file of `len` bytes (as `stat` said; it may have changed since) into a
+/// buffer of that size, so the text does not carry the slack of a growing buffer.
+fn read_sized(f: &mut std::fs::File, len: u64) -> Result<Vec<u8>, (Pos, String)> {
+    let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
+    f.take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| (Pos::new(1, 1), format!("cannot read file: {e}")))?;
+    if buf.len() as u64 > MAX_FILE_SIZE {
+        return Err(too_large());
     }
-    out.problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Ok(out)
+    Ok(buf)
 }
 
 fn walk(
     display_root: &Path,
     abs_root: &Path,
     excludes: &Excludes,
-    candidates: &mut Vec<Candidate>,
+    candidates: &mut Vec<FileRef>,
     problems: &mut Vec<Finding>,
 ) {
     let shown = |p: &Path| -> PathBuf {
@@ -277,7 +325,7 @@ fn walk(
         }
         // Deleted from the work tree, or a link to a folder: nothing to read.
         if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-            candidates.push(Candidate {
+            candidates.push(FileRef {
                 display: shown(&path),
                 abs: path,
                 stdin: false,
@@ -316,7 +364,7 @@ fn walk(
         } else if !ft.is_file() {
             continue;
         }
-        candidates.push(Candidate {
+        candidates.push(FileRef {
             display: shown(path),
             abs: path.to_path_buf(),
             stdin: false,
@@ -494,7 +542,9 @@ fn decode(bytes: Vec<u8>) -> Result<String, (Pos, String)> {
             "file is UTF-16 encoded; save it as UTF-8".to_owned(),
         ));
     }
-    if let Some(i) = bytes.iter().position(|&b| b == 0) {
+    if bytes.contains(&0)
+        && let Some(i) = bytes.iter().position(|&b| b == 0)
+    {
         return Err((
             pos_of(&bytes, i),
             "binary file (contains NUL bytes), not YAML text".to_owned(),

@@ -22,6 +22,9 @@ use crate::lint::rule::RuleMeta;
 use crate::lint::rules::unused_suppression::UnusedSuppression;
 use crate::yaml::Pos;
 
+/// What every suppression comment contains (`# sigsmith: ...`): a file without it has none.
+pub const MARKER: &str = "sigsmith:";
+
 /// One check named in a suppression comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -454,7 +457,7 @@ pub fn apply<'a>(
 ) -> Applied {
     let mut by_file: HashMap<PathBuf, (FileSuppressions, Vec<Vec<bool>>, Index)> = HashMap::new();
     for (path, text) in sources {
-        if !text.contains("sigsmith:") {
+        if !text.contains(MARKER) {
             continue;
         }
         let parsed = parse(text);

@@ -354,8 +354,38 @@ enum Frame {
         anchor: usize,
         entries: Vec<(Node, Node)>,
         pending_key: Option<Node>,
-        seen: HashMap<String, Pos>,
+        /// First position of each key, once the mapping has more than [`SCAN_KEYS`] entries
+        /// (smaller mappings are searched directly, without copying their keys).
+        seen: Option<HashMap<String, Pos>>,
     },
+}
+
+/// Mappings up to this many entries find a repeated key by scanning their entries; larger ones
+/// index their keys in a hash map, so a hostile mapping stays linear.
+const SCAN_KEYS: usize = 16;
+
+/// The first position of the key written `text` among `entries`, when there is one.
+fn first_key(
+    entries: &[(Node, Node)],
+    seen: &mut Option<HashMap<String, Pos>>,
+    text: &str,
+) -> Option<Pos> {
+    if seen.is_none() && entries.len() > SCAN_KEYS {
+        let mut index = HashMap::with_capacity(entries.len() * 2);
+        for (k, _) in entries {
+            if let Some(t) = k.scalar_text() {
+                index.entry(t.into_owned()).or_insert(k.span.start);
+            }
+        }
+        *seen = Some(index);
+    }
+    match seen {
+        Some(index) => index.get(text).copied(),
+        None => entries
+            .iter()
+            .find(|(k, _)| k.scalar_text().as_deref() == Some(text))
+            .map(|(k, _)| k.span.start),
+    }
 }
 
 /// Line starts (in characters) of a text split at `\n` only.
@@ -579,17 +609,16 @@ impl Builder {
                         });
                     }
                     if let Some(text) = key.scalar_text() {
-                        let text = text.into_owned();
-                        if let Some(first) = seen.get(&text) {
+                        if let Some(first) = first_key(entries, seen, &text) {
                             self.out.duplicate_keys.push(DuplicateKey {
                                 doc_index,
-                                key: text,
-                                first: *first,
+                                key: text.into_owned(),
+                                first,
                                 again: key.span.start,
                                 again_end: key.span.end,
                             });
-                        } else {
-                            seen.insert(text, key.span.start);
+                        } else if let Some(index) = seen {
+                            index.insert(text.into_owned(), key.span.start);
                         }
                     }
                     entries.push((key, node));
@@ -648,7 +677,7 @@ impl Builder {
                         anchor,
                         entries: Vec::new(),
                         pending_key: None,
-                        seen: HashMap::new(),
+                        seen: None,
                     }
                 };
                 self.stack.push(frame);

@@ -18,8 +18,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cli::{ColorChoice, Globals};
 use crate::config::{Config, RuleSelection, find_config};
 use crate::diagnostic::{Finding, Severity, sort_findings};
-use crate::discover::{self, Excludes, normalize};
-use crate::lint::engine::{LintOptions, Skipped, SourceFile, lint_sources};
+use crate::discover::{self, Excludes, Found, normalize};
+use crate::lint::engine::{LintOptions, Skipped, SourceFile, Streamed, lint_found, lint_sources};
 use crate::lint::registry::{self, CheckFn};
 use crate::output::{self, Format, Report, Summary};
 use crate::suppress;
@@ -220,19 +220,16 @@ fn load_config(args: &LintArgs, paths: &[PathBuf], cwd: &Path) -> anyhow::Result
 
 /// Runs the whole pipeline without printing: what `sigsmith lint` would report.
 pub fn lint(args: &LintArgs, cwd: &Path) -> anyhow::Result<(Outcome, Vec<SourceFile>)> {
-    let mut run = Run::prepare(args, cwd)?;
-    let sources = std::mem::take(&mut run.sources);
-    let outcome = run.evaluate(args, &sources);
-    Ok((outcome, sources))
+    Ok(Run::prepare(args, cwd)?.evaluate_streamed(args))
 }
 
-/// Everything a lint run needs besides the files' texts: read once, used for every pass of
+/// Everything a lint run needs besides the files' texts: found once, used for every pass of
 /// `--fix`.
 struct Run {
     selection: RuleSelection,
     opts: LintOptions,
+    found: Found,
     problems: Vec<Finding>,
-    sources: Vec<SourceFile>,
     changed: Option<discover::ChangedFiles>,
     strict: bool,
     cwd: PathBuf,
@@ -253,7 +250,7 @@ impl Run {
             .add(cwd, &args.exclude)
             .context("invalid --exclude")?;
 
-        let discovery = discover::discover_in(cwd, &paths, &excludes, &mut io::stdin().lock())?;
+        let found = discover::find_in(cwd, &paths, &excludes, &mut io::stdin().lock())?;
         let mut profiles = crate::vocab::Vocabulary::builtin();
         profiles.extend(config.file.profiles.clone());
         let configured = crate::commands::attack::bundles_of(&config);
@@ -267,25 +264,72 @@ impl Run {
         Ok(Run {
             selection,
             opts: LintOptions { profiles, attack },
-            problems: discovery.problems,
-            sources: discovery.sources,
+            problems: found.problems.clone(),
+            found,
             changed,
             strict: args.strict || config.file.strict,
             cwd: cwd.to_path_buf(),
         })
     }
 
+    /// Reads every file into memory (for `--fix`, which lints them again after each pass);
+    /// files that cannot be read join the problems.
+    fn read_all(&mut self) -> Vec<SourceFile> {
+        let discovery = std::mem::take(&mut self.found).read_all();
+        self.problems = discovery.problems;
+        discovery.sources
+    }
+
     /// Lints `sources` and applies selection, suppressions, path ignores and
     /// `--changed-since`.
     fn evaluate(&self, args: &LintArgs, sources: &[SourceFile]) -> Outcome {
         let engine = if args.parse_only {
-            parse_only(sources)
+            parse_only_sources(sources)
         } else {
             lint_sources(sources, &self.opts)
         };
-        let selection = &self.selection;
         let files = sources.len() + self.problems.len();
-        let mut findings = self.problems.clone();
+        self.report(args, engine, self.problems.clone(), files, sources)
+    }
+
+    /// [`Run::evaluate`] reading each file while it is linted and dropping it afterwards (see
+    /// [`lint_found`]); returns the texts something after the run needs: those with
+    /// suppression comments, and for the text format those that findings point into.
+    fn evaluate_streamed(&self, args: &LintArgs) -> (Outcome, Vec<SourceFile>) {
+        let excerpts = args.format == Format::Text && !args.statistics;
+        let keep = |s: &SourceFile, findings: &[Finding]| {
+            s.path.as_os_str() == "-"
+                || (!args.no_ignores && s.text.contains(suppress::MARKER))
+                || (excerpts && !findings.is_empty())
+        };
+        let streamed = if args.parse_only {
+            parse_only(&self.found)
+        } else {
+            lint_found(&self.found, &self.opts, &keep)
+        };
+        let mut sources = streamed.kept;
+        let files = self.found.files.len() + self.found.problems.len();
+        let mut problems = self.problems.clone();
+        problems.extend(streamed.unreadable);
+        let outcome = self.report(args, streamed.output, problems, files, &sources);
+        if excerpts {
+            reread_for_excerpts(&self.found, &outcome.findings, &mut sources);
+        }
+        (outcome, sources)
+    }
+
+    /// Selection, suppressions (from the comments in `sources`), path ignores,
+    /// `--changed-since` and the summary, over the engine's output and the read problems.
+    fn report(
+        &self,
+        args: &LintArgs,
+        engine: crate::lint::engine::LintOutput,
+        problems: Vec<Finding>,
+        files: usize,
+        sources: &[SourceFile],
+    ) -> Outcome {
+        let selection = &self.selection;
+        let mut findings = problems;
         findings.extend(engine.findings);
         findings.retain(|f| selection.is_enabled(f.code));
         let mut suppressed = 0;
@@ -418,9 +462,9 @@ fn write_fixes(
     Ok(count)
 }
 
-/// `--parse-only`: parses every file in parallel (as the engine does) and counts documents,
-/// running no check; the floor the benchmark compares `lint` with.
-fn parse_only(sources: &[SourceFile]) -> crate::lint::engine::LintOutput {
+/// `--parse-only` over texts already read (`--fix --parse-only`): parses every file in
+/// parallel and counts documents, running no check.
+fn parse_only_sources(sources: &[SourceFile]) -> crate::lint::engine::LintOutput {
     use rayon::prelude::*;
     let documents = sources
         .par_iter()
@@ -433,6 +477,50 @@ fn parse_only(sources: &[SourceFile]) -> crate::lint::engine::LintOutput {
         summaries: Vec::new(),
         skipped: Vec::new(),
     }
+}
+
+/// `--parse-only`: reads and parses every file in parallel (as the engine does) and counts
+/// documents, running no check; the floor the benchmark compares `lint` with.
+fn parse_only(found: &Found) -> Streamed {
+    use rayon::prelude::*;
+    let parsed: Vec<Result<usize, Box<Finding>>> = found
+        .files
+        .par_iter()
+        .map(|f| Ok(crate::yaml::parse(&found.read(f)?.text).documents.len()))
+        .collect();
+    let mut out = Streamed::default();
+    for p in parsed {
+        match p {
+            Ok(documents) => {
+                out.output.files += 1;
+                out.output.documents += documents;
+            }
+            Err(problem) => out.unreadable.push(*problem),
+        }
+    }
+    out
+}
+
+/// Reads again the files that findings point into but whose text was not kept (findings of
+/// the repository-wide checks, which run after every file was dropped), for the text format's
+/// source excerpts. A file that cannot be read again is shown without excerpts.
+fn reread_for_excerpts(found: &Found, findings: &[Finding], sources: &mut Vec<SourceFile>) {
+    let have: HashSet<&Path> = sources.iter().map(|s| s.path.as_path()).collect();
+    let wanted: HashSet<&Path> = findings
+        .iter()
+        .map(|f| f.path.as_path())
+        .filter(|p| !have.contains(p))
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let again: Vec<SourceFile> = found
+        .files
+        .iter()
+        .filter(|f| wanted.contains(f.display.as_path()))
+        .filter_map(|f| found.read(f).ok())
+        .collect();
+    sources.extend(again);
 }
 
 /// Keeps the findings `--changed-since` reports: those in changed files (standard input counts
@@ -529,11 +617,11 @@ pub fn run(args: LintArgs, globals: Globals) -> anyhow::Result<ExitCode> {
     }
     let progress = spinner(!globals.quiet && !reads_stdin && io::stderr().is_terminal());
     let result = Run::prepare(&args, &cwd).map(|mut run| {
-        let sources = std::mem::take(&mut run.sources);
         if args.fix {
+            let sources = run.read_all();
             fix_loop(&run, &args, sources)
         } else {
-            let outcome = run.evaluate(&args, &sources);
+            let (outcome, sources) = run.evaluate_streamed(&args);
             (outcome, sources, Vec::new())
         }
     });

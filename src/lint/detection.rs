@@ -8,7 +8,9 @@
 //!
 //! Within an item, a list of values is an OR (an AND with the `all` modifier).
 
+use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::{LazyLock, Mutex};
 
 use crate::yaml::{Node, Value};
 
@@ -670,7 +672,71 @@ pub fn cidr_error(s: &str) -> Option<String> {
 /// The syntax error of a regular expression, with the byte offset it was found at (when the
 /// regex engine reports one). The specification's regular expressions are a PCRE subset;
 /// they are compiled with `fancy-regex`, which also knows look-around and back-references.
+///
+/// Compiling is most of a lint run's cost for a rule with `re` values (a compiled `(?i)` pattern
+/// with Unicode classes costs more than parsing the whole file), so verdicts are remembered
+/// for the rest of the run: rule packs repeat the same patterns across rules. The memory is
+/// bounded: at most [`REGEX_MEMO_ENTRIES`] patterns of at most [`REGEX_MEMO_LEN`] bytes.
 pub fn regex_error(pattern: &str) -> Option<(Option<usize>, String)> {
+    type Memo = HashMap<Box<str>, Option<(Option<usize>, String)>>;
+    static MEMO: LazyLock<Mutex<Memo>> = LazyLock::new(Mutex::default);
+    let memo = pattern.len() <= REGEX_MEMO_LEN;
+    if memo && let Some(hit) = MEMO.lock().ok().and_then(|m| m.get(pattern).cloned()) {
+        return hit;
+    }
+    let verdict = compile_error(pattern);
+    if memo
+        && let Ok(mut m) = MEMO.lock()
+        && m.len() < REGEX_MEMO_ENTRIES
+    {
+        m.insert(pattern.into(), verdict.clone());
+    }
+    verdict
+}
+
+/// Most patterns [`regex_error`] remembers.
+pub const REGEX_MEMO_ENTRIES: usize = 4096;
+/// Longest pattern [`regex_error`] remembers, in bytes.
+pub const REGEX_MEMO_LEN: usize = 1024;
+
+/// The syntax error of `pattern`, as [`regex_error`] reports it.
+///
+/// A pattern that fancy-regex parses and analyses as "easy" (no look-around, no
+/// back-reference) is handed whole to the `regex` engine; that engine then only needs to accept
+/// its syntax, which `regex-syntax` checks without building the automaton (building it is the
+/// expensive part, and its only other failure is the engine's own size limit, which is not a
+/// property of the pattern: Python's `re`, pySigma's engine, has none). Every other pattern,
+/// and every pattern that fails a check, is compiled in full, so the error reported is
+/// fancy-regex's own.
+fn compile_error(pattern: &str) -> Option<(Option<usize>, String)> {
+    if easy_and_valid(pattern) {
+        return None;
+    }
+    full_compile_error(pattern)
+}
+
+fn easy_and_valid(pattern: &str) -> bool {
+    use fancy_regex::internal::{AnalyzeContext, analyze};
+    let Ok(tree) = fancy_regex::Expr::parse_tree(pattern) else {
+        return false;
+    };
+    let context = AnalyzeContext {
+        explicit_capture_group_0: false,
+        find_not_empty: false,
+        disallow_empty_match_at_eof_after_newline: false,
+        allow_input_assertion_overrides: false,
+    };
+    if !analyze(&tree, context).is_ok_and(|info| !info.hard) {
+        return false;
+    }
+    // What fancy-regex hands to the `regex` engine (with its default syntax options: Unicode
+    // and UTF-8 on).
+    let mut delegated = String::with_capacity(pattern.len() + pattern.len() / 2);
+    tree.expr.to_str(&mut delegated, 0);
+    regex_syntax::Parser::new().parse(&delegated).is_ok()
+}
+
+fn full_compile_error(pattern: &str) -> Option<(Option<usize>, String)> {
     match fancy_regex::Regex::new(pattern) {
         Ok(_) => None,
         Err(fancy_regex::Error::ParseError(pos, e)) => Some((Some(pos), e.to_string())),
@@ -1004,6 +1070,55 @@ pub fn modifier_problems<'a>(item: &Item<'a>, source: Option<&str>) -> Vec<Modif
 mod tests {
     use super::*;
     use crate::yaml;
+
+    /// The cheap check gives fancy-regex's own verdict and message (valid and invalid, easy
+    /// and fancy patterns), and the memo gives the same answer twice.
+    #[test]
+    fn regex_check_agrees_with_full_compile() {
+        let patterns = [
+            "abc",
+            "(?i)^c:\\\\windows\\\\.+\\.exe$",
+            "[^\\\\]{1,256}$",
+            "a(",
+            "a)",
+            "[z-a]",
+            "x{2,1}",
+            "a**",
+            "a{,5}",
+            "\\p{NoSuchClass}",
+            "\\p{Greek}+",
+            "[[:alpha:]]+",
+            "(?x) a b # comment",
+            "(?#comment)a",
+            "\\Z",
+            "\\h",
+            "\\0",
+            "\\cA",
+            "(?-u:\\xFF)",
+            "\\b{start}x",
+            "(?<=a+)b",
+            "(?<=ab)c",
+            "(?=x)y",
+            "(?!x)y",
+            "(a)\\1",
+            "(?P<n>a)(?P=n)",
+            "\\k<n>",
+            "(?<n>a)\\k<n>",
+            "\\2(a)",
+            "(?>a+)b",
+            "a++",
+            "\\G",
+            "[a-\\d]",
+            "(?i:\\w+)\\s{2,}",
+            "\\x{110000}",
+            "",
+        ];
+        for p in patterns {
+            assert_eq!(compile_error(p), full_compile_error(p), "{p}");
+            assert_eq!(regex_error(p), full_compile_error(p), "{p}");
+            assert_eq!(regex_error(p), full_compile_error(p), "{p} (remembered)");
+        }
+    }
 
     fn det(text: &str) -> yaml::Node {
         let s = yaml::parse(text);

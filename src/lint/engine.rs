@@ -11,6 +11,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::diagnostic::{Finding, sort_findings};
+use crate::discover::Found;
 use crate::lint::context::{DocCtx, DocSummary, FileCtx, RepoCtx};
 use crate::lint::document::{DocKind, foreign_reason, parse_file_at};
 use crate::lint::registry::{self, CheckFn};
@@ -162,8 +163,66 @@ fn lint_file(source: &SourceFile, opts: &LintOptions) -> FileResult {
 /// repository-wide ones (duplicate ids, correlation references, API001's correlation rescue).
 pub fn lint_sources(sources: &[SourceFile], opts: &LintOptions) -> LintOutput {
     let results: Vec<FileResult> = sources.par_iter().map(|s| lint_file(s, opts)).collect();
+    finish(results, sources.len(), opts)
+}
+
+/// What [`lint_found`] returns: the lint output, the texts it was asked to keep, and the
+/// files that could not be read.
+#[derive(Debug, Default)]
+pub struct Streamed {
+    /// As [`lint_sources`] returns it (`files` counts the files read).
+    pub output: LintOutput,
+    /// The files `keep` asked for, in path order.
+    pub kept: Vec<SourceFile>,
+    /// [`crate::lint::rules::unreadable_file::UnreadableFile`] findings, in path order.
+    pub unreadable: Vec<Finding>,
+}
+
+/// [`lint_sources`] over files found but not yet read: each file is read, linted and dropped
+/// on a worker thread, so only what the repository-wide checks need ([`DocSummary`]) and the
+/// findings outlive it. `keep` sees each file with its file and document findings and says
+/// whether its text is still needed (for suppression comments or source excerpts).
+pub fn lint_found(
+    found: &Found,
+    opts: &LintOptions,
+    keep: &(dyn Fn(&SourceFile, &[Finding]) -> bool + Sync),
+) -> Streamed {
+    /// A file's result and its text when kept, or why it could not be read.
+    type Linted = Result<(FileResult, Option<SourceFile>), Box<Finding>>;
+    let results: Vec<Linted> = found
+        .files
+        .par_iter()
+        .map(|f| {
+            let source = found.read(f)?;
+            let result = lint_file(&source, opts);
+            let kept = keep(&source, &result.findings).then_some(source);
+            Ok((result, kept))
+        })
+        .collect();
+    let mut files = Vec::with_capacity(results.len());
+    let mut kept = Vec::new();
+    let mut unreadable = Vec::new();
+    for r in results {
+        match r {
+            Ok((result, source)) => {
+                files.push(result);
+                kept.extend(source);
+            }
+            Err(problem) => unreadable.push(*problem),
+        }
+    }
+    let read = files.len();
+    Streamed {
+        output: finish(files, read, opts),
+        kept,
+        unreadable,
+    }
+}
+
+/// Merges the per-file results (in path order) and runs the repository-wide checks.
+fn finish(results: Vec<FileResult>, files: usize, opts: &LintOptions) -> LintOutput {
     let mut out = LintOutput {
-        files: sources.len(),
+        files,
         ..LintOutput::default()
     };
     let mut summaries = Vec::new();

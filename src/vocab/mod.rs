@@ -156,6 +156,86 @@ fn norm_eq(a: &str, b: &str) -> bool {
     norm_key_chars(a).eq(norm_key_chars(b))
 }
 
+/// A log-source key value without case and separators, as a string: `norm_eq(a, b)` is
+/// `norm_key(a) == norm_key(b)`.
+fn norm_key(s: &str) -> String {
+    norm_key_chars(s).collect()
+}
+
+/// One key of a log-source pattern, normalised once: `*` (matches any value) or the value
+/// without case and separators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct NormKey {
+    any: bool,
+    norm: String,
+}
+
+/// A log source of a profile (canonical or alias) with its keys normalised: category,
+/// product, service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct NormLogSource {
+    profile: usize,
+    keys: [Option<NormKey>; 3],
+}
+
+impl NormLogSource {
+    fn new(profile: usize, ls: &LogSource) -> Self {
+        let key = |v: &Option<String>| {
+            v.as_deref().map(|w| NormKey {
+                any: w == "*",
+                norm: norm_key(w),
+            })
+        };
+        NormLogSource {
+            profile,
+            keys: [key(&ls.category), key(&ls.product), key(&ls.service)],
+        }
+    }
+
+    /// [`LogSource::match_normalized`] of this pattern against normalised keys `have`.
+    fn score(&self, have: &[Option<String>; 3]) -> Option<usize> {
+        let mut n = 0;
+        for (want, have) in self.keys.iter().zip(have) {
+            if let Some(w) = want {
+                let have = have.as_deref()?;
+                if !w.any && w.norm != have {
+                    return None;
+                }
+                n += 1;
+            }
+        }
+        Some(n)
+    }
+
+    fn product(&self) -> Option<&str> {
+        self.keys[1].as_ref().map(|k| k.norm.as_str())
+    }
+}
+
+/// The normalised log sources of every profile, in profile order: canonical ones and aliases
+/// (what recognition compares a rule's `logsource` with, normalised once instead of per
+/// document).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct NormIndex {
+    canonical: Vec<NormLogSource>,
+    aliases: Vec<NormLogSource>,
+}
+
+impl NormIndex {
+    fn new(profiles: &[Profile]) -> Self {
+        let mut index = NormIndex::default();
+        for (i, p) in profiles.iter().enumerate() {
+            index
+                .canonical
+                .extend(p.logsources.iter().map(|l| NormLogSource::new(i, l)));
+            index
+                .aliases
+                .extend(p.aliases.iter().map(|l| NormLogSource::new(i, l)));
+        }
+        index
+    }
+}
+
 /// A field name without case, `_` and `-` (`user_identity.ARN` → `useridentity.arn`).
 pub fn normalize_field(s: &str) -> String {
     s.chars()
@@ -885,6 +965,13 @@ struct Schemes {
     schemes: BTreeMap<String, SchemeFields>,
     #[serde(skip)]
     index: Vec<(String, EntryIndex)>,
+    /// `product_aliases` normalised: each canonical product with the normalised spellings
+    /// that name it (itself first), in `product_aliases` order.
+    #[serde(skip)]
+    norm_products: Vec<(String, Vec<String>)>,
+    /// `not_api` normalised: products, categories.
+    #[serde(skip)]
+    norm_not_api: (Vec<String>, Vec<String>),
 }
 
 /// Log sources that are never API audit (never inferred as one).
@@ -914,11 +1001,10 @@ impl Schemes {
     }
 
     fn canonical_product(&self, product: &str) -> Option<&str> {
-        self.product_aliases
+        let product = norm_key(product);
+        self.norm_products
             .iter()
-            .find(|(canon, aliases)| {
-                norm_eq(canon, product) || aliases.iter().any(|a| norm_eq(a, product))
-            })
+            .find(|(_, spellings)| spellings.contains(&product))
             .map(|(c, _)| c.as_str())
     }
 }
@@ -944,6 +1030,16 @@ fn schemes() -> &'static Schemes {
             }
             s.index.push((name.clone(), idx));
         }
+        s.norm_products = s
+            .product_aliases
+            .iter()
+            .map(|(canon, aliases)| {
+                let spellings = std::iter::once(canon).chain(aliases).map(|a| norm_key(a));
+                (canon.clone(), spellings.collect())
+            })
+            .collect();
+        let norms = |list: &[String]| list.iter().map(|x| norm_key(x)).collect();
+        s.norm_not_api = (norms(&s.not_api.products), norms(&s.not_api.categories));
         s
     })
 }
@@ -952,6 +1048,8 @@ fn schemes() -> &'static Schemes {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Vocabulary {
     profiles: Vec<Profile>,
+    /// Derived from `profiles`; rebuilt whenever they change.
+    norms: NormIndex,
 }
 
 impl Vocabulary {
@@ -966,8 +1064,11 @@ impl Vocabulary {
                         panic!("embedded vocabulary file data/vocabulary/{file} is invalid: {e}")
                     })
                 })
-                .collect();
-            Vocabulary { profiles }
+                .collect::<Vec<Profile>>();
+            Vocabulary {
+                norms: NormIndex::new(&profiles),
+                profiles,
+            }
         })
         .clone()
     }
@@ -985,6 +1086,7 @@ impl Vocabulary {
                 None => self.profiles.push(p),
             }
         }
+        self.norms = NormIndex::new(&self.profiles);
     }
 
     /// Every profile.
@@ -1034,17 +1136,6 @@ impl Vocabulary {
     ///    `process_creation`), whose fields belong to one vocabulary: at least one API field
     ///    and at least half of the fields known natively.
     pub fn recognize(&self, ls: &LogSource, fields: &[&str]) -> Option<Recognition<'_>> {
-        let canon_ls = {
-            let mut c = ls.clone();
-            if let Some(p) = ls
-                .product
-                .as_deref()
-                .and_then(|p| schemes().canonical_product(p))
-            {
-                c.product = Some(p.to_owned());
-            }
-            c
-        };
         let canonical = || {
             self.profiles
                 .iter()
@@ -1056,15 +1147,24 @@ impl Vocabulary {
                 how: How::Exact,
             });
         }
+        // From here on keys are compared without case and separators: the rule's keys are
+        // normalised once (its product replaced by the canonical product it is an alias of),
+        // the profiles' keys were normalised with the vocabulary.
+        let product = ls
+            .product
+            .as_deref()
+            .map(|p| match schemes().canonical_product(p) {
+                Some(canon) => norm_key(canon),
+                None => norm_key(p),
+            });
+        let have = [
+            ls.category.as_deref().map(norm_key),
+            product,
+            ls.service.as_deref().map(norm_key),
+        ];
         if let Some(p) = self
-            .best_by(&canon_ls, canonical(), LogSource::match_normalized)
-            .or_else(|| {
-                let aliases = self
-                    .profiles
-                    .iter()
-                    .flat_map(|p| p.aliases.iter().map(move |l| (p, l)));
-                self.best_by(&canon_ls, aliases, LogSource::match_normalized)
-            })
+            .best_normalized(&have, &self.norms.canonical)
+            .or_else(|| self.best_normalized(&have, &self.norms.aliases))
         {
             return Some(Recognition {
                 profile: p,
@@ -1073,16 +1173,18 @@ impl Vocabulary {
         }
         // A known product with another service (or none): the fields decide among that
         // product's profiles (`product: aws, service: iam` is CloudTrail).
-        if let Some(product) = canon_ls.product.as_deref() {
+        if let Some(product) = have[1].as_deref() {
+            let mut of_product = vec![false; self.profiles.len()];
+            for l in self.norms.canonical.iter().chain(&self.norms.aliases) {
+                if l.product() == Some(product) {
+                    of_product[l.profile] = true;
+                }
+            }
             let product_profiles: Vec<&Profile> = self
                 .profiles
                 .iter()
-                .filter(|p| {
-                    p.logsources
-                        .iter()
-                        .chain(&p.aliases)
-                        .any(|l| l.product.as_deref().is_some_and(|lp| norm_eq(lp, product)))
-                })
+                .zip(&of_product)
+                .filter_map(|(p, &hit)| hit.then_some(p))
                 .collect();
             if !product_profiles.is_empty() {
                 return self
@@ -1093,15 +1195,13 @@ impl Vocabulary {
                     });
             }
         }
-        let not_api = &schemes().not_api;
-        let excluded = canon_ls
-            .product
-            .as_deref()
-            .is_some_and(|p| not_api.products.iter().any(|x| norm_eq(x, p)))
-            || canon_ls
-                .category
-                .as_deref()
-                .is_some_and(|c| not_api.categories.iter().any(|x| norm_eq(x, c)));
+        let (not_api_products, not_api_categories) = &schemes().norm_not_api;
+        let excluded = have[1]
+            .as_ref()
+            .is_some_and(|p| not_api_products.contains(p))
+            || have[0]
+                .as_ref()
+                .is_some_and(|c| not_api_categories.contains(c));
         if excluded {
             return None;
         }
@@ -1110,6 +1210,24 @@ impl Vocabulary {
             profile: p,
             how: How::Inferred,
         })
+    }
+
+    /// [`Vocabulary::best_by`] with [`LogSource::match_normalized`], over normalised keys.
+    fn best_normalized(
+        &self,
+        have: &[Option<String>; 3],
+        candidates: &[NormLogSource],
+    ) -> Option<&Profile> {
+        let mut best: Option<(usize, usize)> = None;
+        for l in candidates {
+            if let Some(s) = l.score(have)
+                && s > 0
+                && best.is_none_or(|(b, _)| s >= b)
+            {
+                best = Some((s, l.profile));
+            }
+        }
+        best.and_then(|(_, i)| self.profiles.get(i))
     }
 
     /// The profile among `candidates` the fields belong to: at least one API field and at
