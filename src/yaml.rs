@@ -160,6 +160,21 @@ impl Node {
         }
     }
 
+    /// A scalar or a sequence of scalars as strings, for keys that take one value or a list
+    /// (`rules: a` and `rules: [a, b]` alike). Null values and non-scalar items give nothing.
+    pub fn string_list(&self) -> Vec<String> {
+        fn text(n: &Node) -> Option<String> {
+            (!n.is_null())
+                .then(|| n.scalar_text())
+                .flatten()
+                .map(Cow::into_owned)
+        }
+        match self.as_seq() {
+            Some(items) => items.iter().filter_map(text).collect(),
+            None => text(self).into_iter().collect(),
+        }
+    }
+
     /// A short name of the node's kind, for messages.
     pub fn kind_name(&self) -> &'static str {
         match &self.value {
@@ -869,6 +884,17 @@ mod tests {
         let a = v.pointer("/sel/a");
         assert_eq!(a.pos(), Pos::new(4, 8));
         assert_eq!(a.value, Value::Int(1));
+    }
+
+    #[test]
+    fn string_list_takes_one_value_or_a_list() {
+        let s = parse("a: x\nb: [x, 2, ~, {k: v}]\nc: ~\nd: {k: v}\n");
+        let root = &s.documents[0].root;
+        let list = |k: &str| root.get(k).map(Node::string_list).unwrap_or_default();
+        assert_eq!(list("a"), ["x"]);
+        assert_eq!(list("b"), ["x", "2"]);
+        assert!(list("c").is_empty());
+        assert!(list("d").is_empty());
     }
 
     #[test]

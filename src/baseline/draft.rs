@@ -87,22 +87,6 @@ pub fn placeholder_name(text: &str) -> Option<&str> {
     .then_some(inner)
 }
 
-fn str_list(n: Option<&Node>) -> Vec<String> {
-    match n {
-        Some(n) => match n.as_seq() {
-            Some(items) => items
-                .iter()
-                .filter_map(|i| i.scalar_text().map(|t| t.into_owned()))
-                .collect(),
-            None => n
-                .scalar_text()
-                .map(|t| vec![t.into_owned()])
-                .unwrap_or_default(),
-        },
-        None => Vec::new(),
-    }
-}
-
 impl Draft {
     /// Reads a rule document; `Err` says why it cannot be baselined.
     pub fn read(doc: &SigmaDocument) -> Result<Draft, String> {
@@ -238,13 +222,18 @@ impl Draft {
         if let Some(map) = sig.and_then(|s| s.get("context")).and_then(Node::as_map) {
             for (k, v) in map {
                 let class = k.scalar_text().map(|t| t.into_owned()).unwrap_or_default();
-                for f in str_list(Some(v)) {
+                for f in v.string_list() {
                     context.push((class.clone(), f));
                 }
             }
         }
         if context.is_empty() {
-            for f in str_list(doc.root.get("fields")) {
+            for f in doc
+                .root
+                .get("fields")
+                .map(Node::string_list)
+                .unwrap_or_default()
+            {
                 context.push((String::new(), f));
             }
         }

@@ -135,23 +135,6 @@ pub fn parse_timespan(s: &str) -> Option<i64> {
     (n > 0).then(|| n.saturating_mul(ms))
 }
 
-fn strings(n: Option<&Node>) -> Vec<String> {
-    match n {
-        Some(n) => match n.as_seq() {
-            Some(items) => items
-                .iter()
-                .filter_map(|i| i.scalar_text().map(|t| t.into_owned()))
-                .collect(),
-            None => n
-                .scalar_text()
-                .filter(|_| !n.is_null())
-                .map(|t| vec![t.into_owned()])
-                .unwrap_or_default(),
-        },
-        None => Vec::new(),
-    }
-}
-
 fn number(n: &Node) -> Option<f64> {
     match &n.value {
         crate::yaml::Value::Int(i) => Some(*i as f64),
@@ -174,7 +157,7 @@ impl Correlation {
         };
         let ty = c.get("type").and_then(Node::as_str).unwrap_or_default();
         let kind = CorrType::parse(ty).ok_or_else(|| format!("unknown correlation type `{ty}`"))?;
-        let refs = strings(c.get("rules"));
+        let refs = c.get("rules").map(Node::string_list).unwrap_or_default();
         if refs.is_empty() {
             return Err("correlation names no rules".to_owned());
         }
@@ -195,7 +178,7 @@ impl Correlation {
                 }
             }
         }
-        let group_by = strings(c.get("group-by"));
+        let group_by = c.get("group-by").map(Node::string_list).unwrap_or_default();
         let mut aliases = HashMap::new();
         if let Some(map) = c.get("aliases").and_then(Node::as_map) {
             for (alias, per_rule) in map {

@@ -9,6 +9,7 @@ use crate::eval::matcher::{CompiledDetection, Placeholders};
 use crate::lint::detection::Detection;
 use crate::lint::document::{DocKind, LogSource, SigmaDocument, parse_file};
 use crate::lint::engine::SourceFile;
+use crate::yaml::Node;
 
 /// A detection rule ready to evaluate.
 #[derive(Debug, Clone)]
@@ -200,19 +201,7 @@ fn compile_filter(
     let Some(node) = doc.root.get("filter") else {
         return Err("filter has no `filter` block".to_owned());
     };
-    let rules: Vec<String> = match node.get("rules") {
-        Some(n) => match n.as_seq() {
-            Some(items) => items
-                .iter()
-                .filter_map(|i| i.scalar_text().map(|t| t.into_owned()))
-                .collect(),
-            None => n
-                .scalar_text()
-                .map(|t| vec![t.into_owned()])
-                .unwrap_or_default(),
-        },
-        None => Vec::new(),
-    };
+    let rules: Vec<String> = node.get("rules").map(Node::string_list).unwrap_or_default();
     if rules.is_empty() {
         return Err("filter names no rules (`filter.rules`)".to_owned());
     }
