@@ -112,16 +112,6 @@ impl Cmp {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TimePart {
-    Minute,
-    Hour,
-    Day,
-    Week,
-    Month,
-    Year,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RefMode {
     Exact,
     Prefix,
@@ -146,7 +136,7 @@ enum M {
         mode: RefMode,
         cased: bool,
     },
-    Time(TimePart, Cmp, f64),
+    Time(ModifierKind, Cmp, f64),
     Not(Box<M>),
     Any(Vec<M>),
 }
@@ -396,7 +386,7 @@ struct Mods {
     expand: bool,
     cmp: Option<Cmp>,
     neq: bool,
-    time: Option<TimePart>,
+    time: Option<ModifierKind>,
 }
 
 impl Mods {
@@ -432,12 +422,7 @@ impl Mods {
                 K::Lt => m.cmp = Some(Cmp::Lt),
                 K::Lte => m.cmp = Some(Cmp::Lte),
                 K::Neq => m.neq = true,
-                K::Minute => m.time = Some(TimePart::Minute),
-                K::Hour => m.time = Some(TimePart::Hour),
-                K::Day => m.time = Some(TimePart::Day),
-                K::Week => m.time = Some(TimePart::Week),
-                K::Month => m.time = Some(TimePart::Month),
-                K::Year => m.time = Some(TimePart::Year),
+                K::Minute | K::Hour | K::Day | K::Week | K::Month | K::Year => m.time = Some(kind),
             }
         }
         let ops = [
@@ -1125,18 +1110,10 @@ fn parse_time_str(s: &str) -> Option<i64> {
     None
 }
 
-fn time_part(v: &Value, part: TimePart) -> Option<i64> {
+fn time_part(v: &Value, part: ModifierKind) -> Option<i64> {
     let ms = parse_time(v)?;
     let ts = jiff::Timestamp::from_millisecond(ms).ok()?;
-    let dt = ts.to_zoned(jiff::tz::TimeZone::UTC).datetime();
-    Some(match part {
-        TimePart::Minute => i64::from(dt.minute()),
-        TimePart::Hour => i64::from(dt.hour()),
-        TimePart::Day => i64::from(dt.day()),
-        TimePart::Week => i64::from(dt.date().iso_week_date().week()),
-        TimePart::Month => i64::from(dt.month()),
-        TimePart::Year => i64::from(dt.year()),
-    })
+    part.time_part_of(ts.to_zoned(jiff::tz::TimeZone::UTC).datetime())
 }
 
 #[cfg(test)]

@@ -250,6 +250,21 @@ impl ModifierKind {
         }
     }
 
+    /// For a time-part modifier, that part of a UTC civil time as Sigma reads it (ISO week for
+    /// `week`); `None` for other modifiers. The eval engine and the exemplar generator both
+    /// read time parts through this.
+    pub fn time_part_of(self, dt: jiff::civil::DateTime) -> Option<i64> {
+        Some(match self {
+            ModifierKind::Minute => i64::from(dt.minute()),
+            ModifierKind::Hour => i64::from(dt.hour()),
+            ModifierKind::Day => i64::from(dt.day()),
+            ModifierKind::Week => i64::from(dt.date().iso_week_date().week()),
+            ModifierKind::Month => i64::from(dt.month()),
+            ModifierKind::Year => i64::from(dt.year()),
+            _ => return None,
+        })
+    }
+
     /// Whether this is one of the string-position modifiers (`contains`, `startswith`,
     /// `endswith`), of which an item may have one.
     pub fn is_position(self) -> bool {

@@ -142,16 +142,8 @@ fn timestamp_with(part: Modifier, value: &str) -> Option<String> {
 /// The `part` of an ISO 8601 timestamp (UTC), as Sigma's time-part modifiers read it.
 fn part_of(part: Modifier, value: &str) -> Option<i64> {
     let ts: jiff::Timestamp = value.trim().parse().ok()?;
-    let dt = ts.to_zoned(jiff::tz::TimeZone::UTC).datetime();
-    Some(match part {
-        Modifier::Minute => i64::from(dt.minute()),
-        Modifier::Hour => i64::from(dt.hour()),
-        Modifier::Day => i64::from(dt.day()),
-        Modifier::Week => i64::from(dt.date().iso_week_date().week()),
-        Modifier::Month => i64::from(dt.month()),
-        Modifier::Year => i64::from(dt.year()),
-        _ => return None,
-    })
+    crate::lint::detection::ModifierKind::parse(part.as_str())?
+        .time_part_of(ts.to_zoned(jiff::tz::TimeZone::UTC).datetime())
 }
 
 fn in_network(value: &str, network: &str) -> bool {
