@@ -7,18 +7,7 @@
 # Always on in CI; locally SIGSMITH_SKIP_PYSIGMA=1 skips it. Shares the cached pySigma venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${SIGSMITH_SKIP_PYSIGMA:-0}" = 1 ] && [ "${CI:-}" != true ]; then
-  echo "differential eval: skipped (SIGSMITH_SKIP_PYSIGMA=1)"
-  exit 0
-fi
-venv=${SIGSMITH_PYSIGMA_VENV:-target/pysigma-venv}
-[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-if ! "$venv/bin/python" -c 'import sigma.backends.sqlite' 2>/dev/null; then
-  "$venv/bin/pip" install --quiet --disable-pip-version-check \
-    'sigma-cli==3.1.0' 'pysigma-backend-sqlite==2.0.0'
-fi
-cargo build --locked --quiet
-bin=target/debug/sigsmith
+source .ci/pysigma-env.sh "differential eval"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 corpus=../shared/corpora/sigmahq/rules
 known=tests/differential/known-differences.tsv

@@ -6,18 +6,7 @@
 # in target/pysigma-venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${SIGSMITH_SKIP_PYSIGMA:-0}" = 1 ] && [ "${CI:-}" != true ]; then
-  echo "pysigma interop: skipped (SIGSMITH_SKIP_PYSIGMA=1)"
-  exit 0
-fi
-venv=${SIGSMITH_PYSIGMA_VENV:-target/pysigma-venv}
-if [ ! -x "$venv/bin/sigma" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check \
-    'sigma-cli==3.1.0' 'pysigma-backend-splunk==2.1.0' 'pysigma-backend-sqlite==2.0.0'
-fi
-cargo build --locked --quiet
-bin=target/debug/sigsmith
+source .ci/pysigma-env.sh "pysigma interop"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
 "$bin" new --all --date 2026-01-01 --out "$work/drafts" --quiet
