@@ -6,6 +6,9 @@
 use std::sync::OnceLock;
 
 use jsonschema::Validator;
+use serde_json::Value as Json;
+
+use crate::yaml::{Node, Value};
 
 /// The schemas sigsmith validates against and publishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -79,6 +82,180 @@ impl SchemaKind {
                 message: message.clone(),
             })
     }
+
+    /// How deep into a document the schema looks (see [`Reach`]), derived from its text once.
+    fn reach(self) -> &'static Reach {
+        static SLOTS: [OnceLock<Reach>; 4] = [const { OnceLock::new() }; 4];
+        let slot = match self {
+            SchemaKind::SigmaRule => &SLOTS[0],
+            SchemaKind::SigmaCorrelation => &SLOTS[1],
+            SchemaKind::SigmaFilter => &SLOTS[2],
+            SchemaKind::Strategy => &SLOTS[3],
+        };
+        slot.get_or_init(|| {
+            serde_json::from_str::<Json>(self.source()).map_or(Reach::Full, |s| Reach::of(&s))
+        })
+    }
+
+    /// Compiles the validator and derives its [`Reach`] now, so that the first document to be
+    /// checked does not wait for it (`lint` does this while it looks for files).
+    pub fn warm_up(self) {
+        let _ = self.validator();
+        let _ = self.reach();
+    }
+}
+
+/// How much of an instance a schema can tell apart, so that a document is converted to JSON
+/// only as deep as its schema looks (most of a Sigma rule is its `detection`, whose selections
+/// the schema checks only for their type).
+///
+/// Derived from the schema by [`Reach::of`], conservatively: any keyword it does not know makes
+/// the subtree [`Reach::Full`]. A projection along a reach is valid exactly when the whole
+/// instance is, because every keyword met on the way judges only what the projection keeps.
+#[derive(Debug, Clone, PartialEq)]
+enum Reach {
+    /// Every value below matters (unknown keywords, `enum`, `uniqueItems`, `$ref`, ...).
+    Full,
+    /// Only the value's own type and scalar value matter (keywords such as `type`,
+    /// `minLength` or `pattern`, and `anyOf`/`oneOf`/`allOf`/`not` of such): a collection can
+    /// be replaced by an empty one of the same kind.
+    Shallow,
+    /// A collection whose keys, sizes and members matter: `properties` (with
+    /// `additionalProperties` for the other keys) and `items`.
+    Members {
+        /// The reach of each named property (a short list: a linear search beats hashing).
+        properties: Vec<(String, Reach)>,
+        additional: Box<Reach>,
+        items: Box<Reach>,
+    },
+}
+
+/// Keywords that say nothing about an instance.
+const ANNOTATIONS: &[&str] = &[
+    "$schema",
+    "$id",
+    "$comment",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+];
+
+/// Keywords that judge only a value's type or a scalar's own value.
+const SCALAR_KEYWORDS: &[&str] = &[
+    "type",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "format",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+];
+
+/// Keywords that judge a collection's keys, size or members.
+const MEMBER_KEYWORDS: &[&str] = &[
+    "properties",
+    "additionalProperties",
+    "required",
+    "minProperties",
+    "maxProperties",
+    "items",
+    "minItems",
+    "maxItems",
+];
+
+impl Reach {
+    /// The reach of the schema `schema`.
+    fn of(schema: &Json) -> Reach {
+        let map = match schema {
+            Json::Bool(_) => return Reach::Shallow,
+            Json::Object(map) => map,
+            _ => return Reach::Full,
+        };
+        let mut members = false;
+        for (key, value) in map {
+            let key = key.as_str();
+            if ANNOTATIONS.contains(&key) || SCALAR_KEYWORDS.contains(&key) {
+                continue;
+            }
+            if MEMBER_KEYWORDS.contains(&key) {
+                members = true;
+                continue;
+            }
+            let shallow_branches = match (key, value) {
+                ("anyOf" | "oneOf" | "allOf", Json::Array(branches)) => {
+                    branches.iter().all(|b| Reach::of(b) == Reach::Shallow)
+                }
+                ("not", branch) => Reach::of(branch) == Reach::Shallow,
+                _ => false,
+            };
+            if !shallow_branches {
+                return Reach::Full;
+            }
+        }
+        if !members {
+            return Reach::Shallow;
+        }
+        let sub = |key: &str| map.get(key).map_or(Reach::Shallow, Reach::of);
+        let properties = match map.get("properties") {
+            None => Vec::new(),
+            Some(Json::Object(props)) => props
+                .iter()
+                .map(|(k, v)| (k.clone(), Reach::of(v)))
+                .collect(),
+            Some(_) => return Reach::Full,
+        };
+        // `items` as a list (tuple validation, older drafts) is not followed.
+        if matches!(map.get("items"), Some(Json::Array(_))) {
+            return Reach::Full;
+        }
+        Reach::Members {
+            properties,
+            additional: Box::new(sub("additionalProperties")),
+            items: Box::new(sub("items")),
+        }
+    }
+}
+
+/// `node` as JSON, converted only as deep as `reach` looks; [`Node::to_json`] converts all.
+fn project(node: &Node, reach: &Reach) -> Json {
+    match (&node.value, reach) {
+        (_, Reach::Full) => node.to_json(),
+        (Value::Seq(_), Reach::Shallow) => Json::Array(Vec::new()),
+        (Value::Map(_), Reach::Shallow) => Json::Object(serde_json::Map::new()),
+        (Value::Seq(items), Reach::Members { items: each, .. }) => {
+            Json::Array(items.iter().map(|i| project(i, each)).collect())
+        }
+        (
+            Value::Map(entries),
+            Reach::Members {
+                properties,
+                additional,
+                ..
+            },
+        ) => {
+            let mut map = serde_json::Map::with_capacity(entries.len());
+            for (k, v) in entries {
+                let key = k
+                    .scalar_text()
+                    .map(std::borrow::Cow::into_owned)
+                    .unwrap_or_default();
+                let reach = properties
+                    .iter()
+                    .find_map(|(name, reach)| (*name == key).then_some(reach))
+                    .unwrap_or(additional);
+                map.insert(key, project(v, reach));
+            }
+            Json::Object(map)
+        }
+        _ => node.to_json(),
+    }
 }
 
 /// An embedded schema that does not compile.
@@ -98,6 +275,17 @@ pub struct Violation {
     pub pointer: String,
     /// What is wrong, as a short phrase.
     pub message: String,
+}
+
+/// Validates the YAML document `root` against the schema: [`validate`] of its JSON, with the
+/// document converted only as deep as the schema looks (see [`Reach`]) to learn whether it is
+/// valid, and converted whole only to describe the violations of an invalid one.
+pub fn validate_node(kind: SchemaKind, root: &Node) -> Result<Vec<Violation>, SchemaError> {
+    let validator = kind.validator()?;
+    if validator.is_valid(&project(root, kind.reach())) {
+        return Ok(Vec::new());
+    }
+    validate(kind, &root.to_json())
 }
 
 /// Validates `instance` against the schema and returns every violation, sorted by pointer.
@@ -144,6 +332,81 @@ mod tests {
         let v = validate(SchemaKind::SigmaRule, &doc).expect("schema compiles");
         assert_eq!(v.len(), 1, "{v:?}");
         assert_eq!(v[0].pointer, "/level");
+    }
+
+    #[test]
+    fn reach_follows_what_the_rule_schema_checks() {
+        let Reach::Members {
+            properties,
+            additional,
+            ..
+        } = SchemaKind::SigmaRule.reach()
+        else {
+            panic!("a rule is checked member by member");
+        };
+        // Unknown top-level keys are allowed, whatever they hold.
+        assert_eq!(**additional, Reach::Shallow);
+        // Search identifiers are checked only for their type.
+        let detection = properties.iter().find(|(name, _)| name == "detection");
+        let Some((
+            _,
+            Reach::Members {
+                additional,
+                properties: det,
+                ..
+            },
+        )) = detection
+        else {
+            panic!("detection is checked member by member");
+        };
+        assert_eq!(**additional, Reach::Shallow);
+        assert!(det.iter().any(|(name, _)| name == "condition"));
+        // `uniqueItems` compares whole items.
+        let tags = properties.iter().find(|(name, _)| name == "tags");
+        assert_eq!(tags.map(|(_, r)| r), Some(&Reach::Full));
+    }
+
+    #[test]
+    fn reach_is_full_for_keywords_it_does_not_know() {
+        let of = |v: serde_json::Value| Reach::of(&v);
+        assert_eq!(of(serde_json::json!({"type": "object"})), Reach::Shallow);
+        assert_eq!(of(serde_json::json!(true)), Reach::Shallow);
+        assert_eq!(
+            of(
+                serde_json::json!({"anyOf": [{"type": "array"}, {"type": "string", "minLength": 1}]})
+            ),
+            Reach::Shallow
+        );
+        for schema in [
+            serde_json::json!({"enum": [{"a": 1}]}),
+            serde_json::json!({"const": [1]}),
+            serde_json::json!({"$ref": "#/x"}),
+            serde_json::json!({"patternProperties": {"^a": {"type": "string"}}}),
+            serde_json::json!({"contains": {"type": "string"}}),
+            serde_json::json!({"anyOf": [{"properties": {"a": {"type": "string"}}}]}),
+            serde_json::json!({"items": [{"type": "string"}]}),
+        ] {
+            assert_eq!(of(schema.clone()), Reach::Full, "{schema}");
+        }
+    }
+
+    #[test]
+    fn projection_keeps_what_the_schema_judges() {
+        let root = crate::yaml::parse(
+            "title: t\nlogsource: {product: aws}\ndetection:\n  sel: {a: [1, 2]}\n  condition: sel\n",
+        )
+        .documents
+        .remove(0)
+        .root;
+        let projected = project(&root, SchemaKind::SigmaRule.reach());
+        assert_eq!(
+            projected,
+            serde_json::json!({
+                "title": "t",
+                "logsource": {"product": "aws"},
+                "detection": {"sel": {}, "condition": "sel"}
+            })
+        );
     }
 
     #[test]

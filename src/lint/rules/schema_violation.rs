@@ -50,8 +50,7 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
         DocKind::Filter => SchemaKind::SigmaFilter,
         DocKind::Unknown | DocKind::Foreign => return,
     };
-    let json = cx.doc.root.to_json();
-    let violations = match schema::validate(kind, &json) {
+    let violations = match schema::validate_node(kind, &cx.doc.root) {
         Ok(v) => v,
         Err(e) => {
             out.push(cx.finding(&SchemaViolation::META, cx.doc.start, e.to_string()));
