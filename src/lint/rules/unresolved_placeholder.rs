@@ -57,7 +57,21 @@ pub(crate) fn is_mature(status: Option<&str>) -> bool {
     matches!(status, Some("test" | "stable"))
 }
 
+/// Whether `text` (a file's source) can hold a placeholder at all: it contains `<<`, or an
+/// escape a double-quoted scalar could spell `<` with (`\x3c`, `\u003c`, `\U0000003c`). Most
+/// files have neither, and one search over the file is cheaper than one per string.
+fn may_hold_placeholder(text: &str) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"<<|\\(?:x3|u003|U0000003)").expect("placeholder pre-filter is valid")
+    })
+    .is_match(text)
+}
+
 pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
+    if !may_hold_placeholder(cx.text) {
+        return;
+    }
     let re = placeholder_regex();
     let mature = is_mature(cx.status().as_deref());
     // The documentation of each placeholder in `sigsmith.baselines[*].placeholder`.
