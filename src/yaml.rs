@@ -473,7 +473,8 @@ fn count_nodes(node: &Node) -> usize {
     n
 }
 
-fn resolve_plain(s: &str) -> Value {
+fn resolve_plain(text: Cow<'_, str>) -> Value {
+    let s: &str = &text;
     match s {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),
@@ -513,7 +514,8 @@ fn resolve_plain(s: &str) -> Value {
     {
         return Value::Float(f);
     }
-    Value::Str(s.to_owned())
+    // The parser's own buffer when it made one (plain scalars are built, not borrowed).
+    Value::Str(text.into_owned())
 }
 
 /// YAML 1.2 core-schema float: `[0-9]*(\.[0-9]*)?([eE][-+]?[0-9]+)?` with at least one digit.
@@ -547,13 +549,13 @@ fn scalar_value(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> (V
             match tag.suffix.as_str() {
                 "str" => return (Value::Str(text.into_owned()), style_out),
                 "null" => return (Value::Null, style_out),
-                _ => return (resolve_plain(&text), style_out),
+                _ => return (resolve_plain(text), style_out),
             }
         }
         return (Value::Str(text.into_owned()), style_out);
     }
     if style == ScalarStyle::Plain {
-        (resolve_plain(&text), style_out)
+        (resolve_plain(text), style_out)
     } else {
         (Value::Str(text.into_owned()), style_out)
     }
