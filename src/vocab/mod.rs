@@ -1044,17 +1044,115 @@ fn schemes() -> &'static Schemes {
     })
 }
 
+/// The profile (its index) whose pattern among `candidates` matches `ls` on the most keys, by
+/// `f`; on equal scores the last one.
+fn best_index<'a>(
+    ls: &LogSource,
+    candidates: impl Iterator<Item = (usize, &'a LogSource)>,
+    f: fn(&LogSource, &LogSource) -> Option<usize>,
+) -> Option<usize> {
+    let mut best: Option<(usize, usize)> = None;
+    for (i, pattern) in candidates {
+        if let Some(s) = f(pattern, ls)
+            && s > 0
+            && best.is_none_or(|(b, _)| s >= b)
+        {
+            best = Some((s, i));
+        }
+    }
+    best.map(|(_, i)| i)
+}
+
+/// [`best_index`] with [`LogSource::match_normalized`], over normalised keys.
+fn best_normalized(have: &[Option<String>; 3], candidates: &[NormLogSource]) -> Option<usize> {
+    let mut best: Option<(usize, usize)> = None;
+    for l in candidates {
+        if let Some(s) = l.score(have)
+            && s > 0
+            && best.is_none_or(|(b, _)| s >= b)
+        {
+            best = Some((s, l.profile));
+        }
+    }
+    best.map(|(_, i)| i)
+}
+
+/// What a rule's `logsource` keys alone say about its log source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ByKeys {
+    /// They name a profile (its index), exactly or by another spelling.
+    Named(usize, How),
+    /// They name a known product with another service: the fields decide among its profiles.
+    Product(Vec<usize>),
+    /// A known non-API product or category (`windows`, `process_creation`).
+    NotApi,
+    /// Nothing known: the fields decide among all profiles, on stronger evidence.
+    Unscoped,
+}
+
+/// [`ByKeys`] verdicts remembered per distinct `logsource` keys (a repository has thousands of
+/// rules and a few hundred distinct log sources), for one vocabulary; bounded, so a hostile
+/// repository of distinct log sources only stops being remembered.
+#[derive(Debug, Default)]
+struct KeysMemo(std::sync::Mutex<HashMap<[Option<String>; 3], ByKeys>>);
+
+impl KeysMemo {
+    /// Distinct keys remembered at most.
+    const LIMIT: usize = 4096;
+
+    fn get(&self, key: &[Option<String>; 3]) -> Option<ByKeys> {
+        self.0.lock().ok()?.get(key).cloned()
+    }
+
+    fn put(&self, key: [Option<String>; 3], verdict: ByKeys) {
+        if let Ok(mut map) = self.0.lock()
+            && map.len() < Self::LIMIT
+        {
+            map.insert(key, verdict);
+        }
+    }
+}
+
+impl Clone for KeysMemo {
+    /// A clone starts empty (it may belong to a vocabulary that is then changed).
+    fn clone(&self) -> Self {
+        KeysMemo::default()
+    }
+}
+
+impl PartialEq for KeysMemo {
+    /// Derived data: vocabularies compare by their profiles.
+    fn eq(&self, _: &KeysMemo) -> bool {
+        true
+    }
+}
+
+impl Eq for KeysMemo {}
+
 /// The set of profiles: built-in ones plus those the configuration adds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Vocabulary {
     profiles: Vec<Profile>,
     /// Derived from `profiles`; rebuilt whenever they change.
     norms: NormIndex,
+    /// Derived from `profiles`; emptied whenever they change.
+    memo: KeysMemo,
 }
 
 impl Vocabulary {
     /// The built-in vocabulary (`data/vocabulary/`).
     pub fn builtin() -> Vocabulary {
+        Vocabulary::builtin_ref().clone()
+    }
+
+    /// Reads the built-in vocabulary and the log-source schemes now (they are otherwise read
+    /// by their first use), so that another thread can do it while the caller does other work.
+    pub fn warm_up() {
+        let _ = Vocabulary::builtin_ref();
+        let _ = schemes();
+    }
+
+    fn builtin_ref() -> &'static Vocabulary {
         static V: OnceLock<Vocabulary> = OnceLock::new();
         V.get_or_init(|| {
             let profiles = BUILTIN_PROFILES
@@ -1068,9 +1166,9 @@ impl Vocabulary {
             Vocabulary {
                 norms: NormIndex::new(&profiles),
                 profiles,
+                memo: KeysMemo::default(),
             }
         })
-        .clone()
     }
 
     /// An empty vocabulary (no log source is treated as API audit).
@@ -1087,6 +1185,7 @@ impl Vocabulary {
             }
         }
         self.norms = NormIndex::new(&self.profiles);
+        self.memo = KeysMemo::default();
     }
 
     /// Every profile.
@@ -1107,24 +1206,6 @@ impl Vocabulary {
             .map(|r| r.profile)
     }
 
-    fn best_by<'a>(
-        &'a self,
-        ls: &LogSource,
-        candidates: impl Iterator<Item = (&'a Profile, &'a LogSource)>,
-        f: fn(&LogSource, &LogSource) -> Option<usize>,
-    ) -> Option<&'a Profile> {
-        let mut best: Option<(usize, &Profile)> = None;
-        for (p, pattern) in candidates {
-            if let Some(s) = f(pattern, ls)
-                && s > 0
-                && best.is_none_or(|(b, _)| s >= b)
-            {
-                best = Some((s, p));
-            }
-        }
-        best.map(|(_, p)| p)
-    }
-
     /// Recognises the log source of a rule from its `logsource` keys and the fields its
     /// detection uses:
     /// 1. **exact**: a canonical log source of a profile (case-insensitive);
@@ -1136,16 +1217,46 @@ impl Vocabulary {
     ///    `process_creation`), whose fields belong to one vocabulary: at least one API field
     ///    and at least half of the fields known natively.
     pub fn recognize(&self, ls: &LogSource, fields: &[&str]) -> Option<Recognition<'_>> {
+        let key = [ls.category.clone(), ls.product.clone(), ls.service.clone()];
+        let by_keys = self.memo.get(&key).unwrap_or_else(|| {
+            let verdict = self.by_keys(ls);
+            self.memo.put(key, verdict.clone());
+            verdict
+        });
+        let profile = |i: usize| self.profiles.get(i);
+        match by_keys {
+            ByKeys::Named(i, how) => profile(i).map(|profile| Recognition { profile, how }),
+            ByKeys::Product(indices) => {
+                let product_profiles: Vec<&Profile> =
+                    indices.iter().filter_map(|&i| profile(i)).collect();
+                self.infer(&product_profiles, fields, false)
+                    .map(|p| Recognition {
+                        profile: p,
+                        how: How::Inferred,
+                    })
+            }
+            ByKeys::NotApi => None,
+            ByKeys::Unscoped => {
+                let all: Vec<&Profile> = self.profiles.iter().collect();
+                self.infer(&all, fields, true).map(|p| Recognition {
+                    profile: p,
+                    how: How::Inferred,
+                })
+            }
+        }
+    }
+
+    /// What the `logsource` keys alone say (the part of [`Vocabulary::recognize`] that does
+    /// not depend on the fields, remembered per distinct keys).
+    fn by_keys(&self, ls: &LogSource) -> ByKeys {
         let canonical = || {
             self.profiles
                 .iter()
-                .flat_map(|p| p.logsources.iter().map(move |l| (p, l)))
+                .enumerate()
+                .flat_map(|(i, p)| p.logsources.iter().map(move |l| (i, l)))
         };
-        if let Some(p) = self.best_by(ls, canonical(), LogSource::match_score) {
-            return Some(Recognition {
-                profile: p,
-                how: How::Exact,
-            });
+        if let Some(i) = best_index(ls, canonical(), LogSource::match_score) {
+            return ByKeys::Named(i, How::Exact);
         }
         // From here on keys are compared without case and separators: the rule's keys are
         // normalised once (its product replaced by the canonical product it is an alias of),
@@ -1162,14 +1273,10 @@ impl Vocabulary {
             product,
             ls.service.as_deref().map(norm_key),
         ];
-        if let Some(p) = self
-            .best_normalized(&have, &self.norms.canonical)
-            .or_else(|| self.best_normalized(&have, &self.norms.aliases))
+        if let Some(i) = best_normalized(&have, &self.norms.canonical)
+            .or_else(|| best_normalized(&have, &self.norms.aliases))
         {
-            return Some(Recognition {
-                profile: p,
-                how: How::Alias,
-            });
+            return ByKeys::Named(i, How::Alias);
         }
         // A known product with another service (or none): the fields decide among that
         // product's profiles (`product: aws, service: iam` is CloudTrail).
@@ -1180,19 +1287,13 @@ impl Vocabulary {
                     of_product[l.profile] = true;
                 }
             }
-            let product_profiles: Vec<&Profile> = self
-                .profiles
+            let indices: Vec<usize> = of_product
                 .iter()
-                .zip(&of_product)
-                .filter_map(|(p, &hit)| hit.then_some(p))
+                .enumerate()
+                .filter_map(|(i, &hit)| hit.then_some(i))
                 .collect();
-            if !product_profiles.is_empty() {
-                return self
-                    .infer(&product_profiles, fields, false)
-                    .map(|p| Recognition {
-                        profile: p,
-                        how: How::Inferred,
-                    });
+            if !indices.is_empty() {
+                return ByKeys::Product(indices);
             }
         }
         let (not_api_products, not_api_categories) = &schemes().norm_not_api;
@@ -1203,31 +1304,10 @@ impl Vocabulary {
                 .as_ref()
                 .is_some_and(|c| not_api_categories.contains(c));
         if excluded {
-            return None;
+            ByKeys::NotApi
+        } else {
+            ByKeys::Unscoped
         }
-        let all: Vec<&Profile> = self.profiles.iter().collect();
-        self.infer(&all, fields, true).map(|p| Recognition {
-            profile: p,
-            how: How::Inferred,
-        })
-    }
-
-    /// [`Vocabulary::best_by`] with [`LogSource::match_normalized`], over normalised keys.
-    fn best_normalized(
-        &self,
-        have: &[Option<String>; 3],
-        candidates: &[NormLogSource],
-    ) -> Option<&Profile> {
-        let mut best: Option<(usize, usize)> = None;
-        for l in candidates {
-            if let Some(s) = l.score(have)
-                && s > 0
-                && best.is_none_or(|(b, _)| s >= b)
-            {
-                best = Some((s, l.profile));
-            }
-        }
-        best.and_then(|(_, i)| self.profiles.get(i))
     }
 
     /// The profile among `candidates` the fields belong to: at least one API field and at
