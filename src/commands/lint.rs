@@ -250,6 +250,11 @@ impl Run {
             .add(cwd, &args.exclude)
             .context("invalid --exclude")?;
 
+        if !args.parse_only {
+            // The rule schema and the vocabulary are built on a worker while the files are
+            // found (a first document that needs them waits for them).
+            rayon::spawn(crate::lint::engine::warm_up);
+        }
         let found = discover::find_in(cwd, &paths, &excludes, &mut io::stdin().lock())?;
         let mut profiles = crate::vocab::Vocabulary::builtin();
         profiles.extend(config.file.profiles.clone());

@@ -219,13 +219,27 @@ pub fn lint_found(
     }
 }
 
+/// Builds what every lint run needs and would otherwise be built by the first document that
+/// needs it while the other workers wait for it: the rule schema's validator, the built-in
+/// vocabulary and the check registry. `lint` runs this on a worker thread while it looks for
+/// the files; calling it again costs nothing.
+pub fn warm_up() {
+    crate::schema::SchemaKind::SigmaRule.warm_up();
+    Vocabulary::warm_up();
+    let _ = registry::all();
+}
+
 /// Merges the per-file results (in path order) and runs the repository-wide checks.
 fn finish(results: Vec<FileResult>, files: usize, opts: &LintOptions) -> LintOutput {
     let mut out = LintOutput {
         files,
         ..LintOutput::default()
     };
-    let mut summaries = Vec::new();
+    // Sized once: the summaries of a large repository are megabytes, and a growing vector
+    // would hold its old and new buffers at once.
+    let mut summaries = Vec::with_capacity(results.iter().map(|r| r.summaries.len()).sum());
+    out.findings
+        .reserve_exact(results.iter().map(|r| r.findings.len()).sum());
     for r in results {
         out.findings.extend(r.findings);
         out.documents += r.documents;
@@ -234,13 +248,8 @@ fn finish(results: Vec<FileResult>, files: usize, opts: &LintOptions) -> LintOut
     }
     out.skipped
         .sort_by(|a, b| (&a.path, a.pos).cmp(&(&b.path, b.pos)));
-    summaries.sort_by(|a, b| (&a.path, a.index).cmp(&(&b.path, b.index)));
-    let rcx = RepoCtx::new(&summaries, opts);
-    for run in registry::runs() {
-        if let CheckFn::Repository(f) = run {
-            f(&rcx, &mut out.findings);
-        }
-    }
+    let repository = repository_findings(&mut summaries, opts);
+    out.findings.extend(repository);
     sort_findings(&mut out.findings);
     out.summaries = summaries;
     out
@@ -268,15 +277,27 @@ pub fn lint_one(source: &SourceFile, opts: &LintOptions) -> FileLint {
 /// Runs the repository-wide checks over the summaries of every file (the other half of
 /// [`lint_sources`]; the summaries are sorted by path and index first).
 pub fn repository_findings(summaries: &mut [DocSummary], opts: &LintOptions) -> Vec<Finding> {
-    summaries.sort_by(|a, b| (&a.path, a.index).cmp(&(&b.path, b.index)));
+    // In path order (a folder walk delivers them in it, so this is one pass).
+    summaries
+        .sort_by(|a, b| crate::discover::path_order(&a.path, &b.path).then(a.index.cmp(&b.index)));
     let rcx = RepoCtx::new(summaries, opts);
-    let mut findings = Vec::new();
-    for run in registry::runs() {
-        if let CheckFn::Repository(f) = run {
+    // The repository-wide checks are independent of each other: they run side by side, and
+    // their findings are kept in registry order.
+    let checks: Vec<_> = registry::runs()
+        .filter_map(|run| match run {
+            CheckFn::Repository(f) => Some(*f),
+            _ => None,
+        })
+        .collect();
+    let found: Vec<Vec<Finding>> = checks
+        .par_iter()
+        .map(|f| {
+            let mut findings = Vec::new();
             f(&rcx, &mut findings);
-        }
-    }
-    findings
+            findings
+        })
+        .collect();
+    found.into_iter().flatten().collect()
 }
 
 /// Lints one text (convenience for tests and stdin).
