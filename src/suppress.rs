@@ -17,7 +17,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::checks;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Fix};
+use crate::edit::{self, Edit};
 use crate::lint::rule::RuleMeta;
 use crate::lint::rules::unused_suppression::UnusedSuppression;
 use crate::yaml::Pos;
@@ -455,7 +456,9 @@ pub fn apply<'a>(
     sources: impl IntoIterator<Item = (&'a Path, &'a str)>,
     enabled: &dyn Fn(&str) -> bool,
 ) -> Applied {
-    let mut by_file: HashMap<PathBuf, (FileSuppressions, Vec<Vec<bool>>, Index)> = HashMap::new();
+    /// A file's text, its suppressions, which of their entries were used, and their index.
+    type Parsed<'t> = (&'t str, FileSuppressions, Vec<Vec<bool>>, Index);
+    let mut by_file: HashMap<PathBuf, Parsed<'a>> = HashMap::new();
     for (path, text) in sources {
         if !text.contains(MARKER) {
             continue;
@@ -467,12 +470,12 @@ pub fn apply<'a>(
             .map(|s| vec![false; s.entries.len()])
             .collect();
         let index = Index::new(&parsed);
-        by_file.insert(path.to_path_buf(), (parsed, used, index));
+        by_file.insert(path.to_path_buf(), (text, parsed, used, index));
     }
     let mut out = Applied::default();
     for f in findings {
         let mut hit = false;
-        if let Some((_, used, index)) = by_file.get_mut(&f.path) {
+        if let Some((_, _, used, index)) = by_file.get_mut(&f.path) {
             index.covering(&f, |si, ei| {
                 used[si][ei] = true;
                 hit = true;
@@ -492,7 +495,7 @@ pub fn apply<'a>(
     let mut paths: Vec<&PathBuf> = by_file.keys().collect();
     paths.sort();
     for path in paths {
-        let (parsed, used, _) = &by_file[path];
+        let (text, parsed, used, _) = &by_file[path];
         for (pos, end, message) in &parsed.malformed {
             out.findings.push(unused(
                 path,
@@ -503,7 +506,14 @@ pub fn apply<'a>(
             ));
         }
         for (s, used) in parsed.suppressions.iter().zip(used) {
-            for (e, used) in s.entries.iter().zip(used) {
+            // The entries a fix removes: known checks that run and suppressed nothing.
+            let removable: Vec<bool> = s
+                .entries
+                .iter()
+                .zip(used)
+                .map(|(e, used)| !used && e.rule.is_some_and(|r| enabled(r.code)))
+                .collect();
+            for (ei, (e, used)) in s.entries.iter().zip(used).enumerate() {
                 let mut help = "remove the stale entry or the whole comment";
                 let message = match e.rule {
                     None => {
@@ -536,12 +546,73 @@ pub fn apply<'a>(
                     e.pos.line,
                     e.pos.col + u32::try_from(e.key.chars().count()).unwrap_or(0),
                 );
-                out.findings
-                    .push(unused(path, e.pos, Some(end), message, help));
+                let mut finding = unused(path, e.pos, Some(end), message, help);
+                if removable[ei]
+                    && let Some(fix) = removal_fix(text, s, &removable, ei)
+                {
+                    finding = finding.with_fix(fix);
+                }
+                out.findings.push(finding);
             }
         }
     }
     out
+}
+
+/// The fix of the unused entry `ei` of suppression `s` in `text`, given which of its entries
+/// are unused (`removable`; each of those gets a fix). When every entry goes, each fix removes
+/// the whole comment: the `#` to the end of the line and the spaces before it, or the whole
+/// line when the comment is all there is on it. Otherwise the entry goes with one separator:
+/// the comma after it when a kept entry follows, the comma before it when only unused ones
+/// do. The ranges of one comment's fixes then never overlap, so applied together (as `lint
+/// --fix` does) they leave the kept entries as a well-formed list, and each applied alone does
+/// too. `None` when the source does not hold the comment where it was parsed.
+fn removal_fix(text: &str, s: &Suppression, removable: &[bool], ei: usize) -> Option<Fix> {
+    let code = UnusedSuppression::META.code;
+    let entry = s.entries.get(ei)?;
+    // Byte range of an entry's key; checked against the source.
+    let key_range = |e: &Entry| {
+        let start = edit::offset_of(text, e.pos)?;
+        let end = start + e.key.len();
+        (text.get(start..end) == Some(e.key.as_str())).then_some(start..end)
+    };
+    if removable.iter().all(|r| *r) {
+        let hash = edit::offset_of(text, s.pos)?;
+        if !text[hash..].starts_with('#') {
+            return None;
+        }
+        let line_start = text[..hash].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[hash..].find('\n').map_or(text.len(), |i| hash + i);
+        let range = if text[line_start..hash].trim().is_empty() {
+            // The comment is the line: remove the line with its line break.
+            line_start..(line_end + 1).min(text.len())
+        } else {
+            let content_end = line_start + text[line_start..hash].trim_end().len();
+            let line_end = if text[..line_end].ends_with('\r') {
+                line_end - 1
+            } else {
+                line_end
+            };
+            content_end..line_end
+        };
+        return Some(Fix::new(
+            code,
+            "remove the unused suppression comment",
+            vec![Edit::delete(range)],
+        ));
+    }
+    let this = key_range(entry)?;
+    let kept_after = removable.iter().skip(ei + 1).any(|r| !*r);
+    let range = if kept_after {
+        this.start..key_range(s.entries.get(ei + 1)?)?.start
+    } else {
+        key_range(s.entries.get(ei.checked_sub(1)?)?)?.end..this.end
+    };
+    Some(Fix::new(
+        code,
+        format!("remove unused `{}` from the suppression comment", entry.key),
+        vec![Edit::delete(range)],
+    ))
 }
 
 fn unused(path: &Path, pos: Pos, end: Option<Pos>, message: String, help: &str) -> Finding {

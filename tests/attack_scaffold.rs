@@ -38,18 +38,7 @@ fn load(paths: &[&Path]) -> AttackData {
 }
 
 fn sigsmith(args: &[&str]) -> Output {
-    let out = Command::new(common::bin())
-        .args(args)
-        .env_remove("SIGSMITH_ATTACK")
-        .env_remove("SIGSMITH_ATTACK_LOGSOURCES")
-        .output()
-        .expect("run sigsmith");
-    assert!(
-        out.status.success(),
-        "sigsmith {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    common::sigsmith(args).no_attack_env().ok()
 }
 
 fn stdout(out: &Output) -> String {

@@ -5,17 +5,14 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 fn sigsmith(dir: &Path, args: &[&str]) -> Output {
-    Command::new(common::bin())
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("SIGSMITH_ATTACK")
-        .stdin(Stdio::null())
+    common::sigsmith(args)
+        .dir(dir)
+        .no_color()
+        .env_remove(&["SIGSMITH_ATTACK"])
         .output()
-        .expect("run sigsmith")
 }
 
 fn read(rel: &str) -> String {

@@ -5,28 +5,14 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use common::Out;
 
 fn run(dir: &Path, args: &[&str]) -> Out {
-    let out = Command::new(common::bin())
-        .args(args)
-        .current_dir(dir)
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("SIGSMITH_ATTACK")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run sigsmith");
-    Out {
-        code: out.status.code().expect("exit code"),
-        stdout: String::from_utf8(out.stdout).expect("utf8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("utf8 stderr"),
-    }
+    common::sigsmith(args)
+        .dir(dir)
+        .env_remove(&["CLICOLOR_FORCE", "SIGSMITH_ATTACK"])
+        .out()
 }
 
 fn copy_tree(from: &Path, to: &Path) {

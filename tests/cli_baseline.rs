@@ -6,16 +6,12 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{Value, json};
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(common::bin())
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run sigsmith")
+    common::sigsmith(args).dir(dir).output()
 }
 
 fn stderr(o: &Output) -> String {

@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -379,12 +379,10 @@ level: medium
 ";
 
 fn sigsmith(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(common::bin())
-        .args(args)
-        .current_dir(dir)
-        .env_remove("SIGSMITH_ATTACK")
+    common::sigsmith(args)
+        .dir(dir)
+        .env_remove(&["SIGSMITH_ATTACK"])
         .output()
-        .expect("run sigsmith")
 }
 
 fn ics_bundle() -> Option<String> {
@@ -509,26 +507,7 @@ fn navigator_layers_go_to_out_and_are_not_overwritten_without_force() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--attack"));
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.com",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use common::git;
 
 #[test]
 fn diff_reports_what_a_change_adds_and_removes() {

@@ -5,24 +5,14 @@ mod common;
 
 use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(common::bin())
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run sigsmith")
-}
+use common::write;
 
-fn write(dir: &Path, name: &str, text: &str) {
-    let p = dir.join(name);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).expect("mkdir");
-    }
-    std::fs::write(p, text).expect("write");
+fn run(dir: &Path, args: &[&str]) -> Output {
+    common::sigsmith(args).dir(dir).output()
 }
 
 fn ndjson(out: &Output) -> Vec<Value> {

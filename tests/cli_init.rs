@@ -3,15 +3,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn sigsmith(dir: &Path, args: &[&str]) -> Output {
-    Command::new(common::bin())
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run sigsmith")
+    common::sigsmith(args).dir(dir).no_color().output()
 }
 
 #[test]

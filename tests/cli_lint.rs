@@ -3,47 +3,21 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use common::{Out, git};
 
 fn run_in(dir: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Out {
-    let mut cmd = Command::new(common::bin());
-    cmd.args(args)
-        .current_dir(dir)
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("NO_COLOR")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("spawn sigsmith");
+    let mut cmd = common::sigsmith(args)
+        .dir(dir)
+        .env_remove(&["CLICOLOR_FORCE", "NO_COLOR"]);
     if let Some(input) = stdin {
-        // The child may exit (usage error) before reading its input: a broken pipe is fine.
-        let mut pipe = child.stdin.take().expect("stdin");
-        match pipe.write_all(input.as_bytes()) {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-            other => other.expect("write stdin"),
-        }
+        cmd = cmd.stdin(input);
     }
-    let out = child.wait_with_output().expect("wait");
-    Out {
-        code: out.status.code().expect("exit code"),
-        stdout: String::from_utf8(out.stdout).expect("utf8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("utf8 stderr"),
+    for (k, v) in env {
+        cmd = cmd.env(k, v);
     }
+    cmd.out()
 }
 
 fn run(dir: &Path, args: &[&str]) -> Out {
@@ -410,20 +384,6 @@ fn is_finding_line(line: &str) -> bool {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| regex::Regex::new(r"^\S+:\d+:\d+: [A-Z]+\d+\[[a-z0-9-]+\] ").expect("regex"))
         .is_match(line)
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .stdout(Stdio::null())
-        .status()
-        .expect("git runs");
-    assert!(status.success(), "git {args:?}");
 }
 
 #[test]

@@ -98,17 +98,10 @@ fn config_attack_key_is_honoured_by_every_command() {
     )
     .expect("write config");
     let run = |args: &[&str]| {
-        let out = Command::new(common::bin())
-            .args(args)
-            .current_dir(tmp.path())
-            .env_remove("SIGSMITH_ATTACK")
-            .output()
-            .expect("run");
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = common::sigsmith(args)
+            .dir(tmp.path())
+            .env_remove(&["SIGSMITH_ATTACK"])
+            .ok();
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let listing = run(&["strategies", "--domain", "ics"]);

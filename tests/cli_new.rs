@@ -4,15 +4,11 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::SystemTime;
 
 fn run(args: &[&str]) -> Output {
-    Command::new(common::bin())
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run sigsmith")
+    common::sigsmith(args).no_color().output()
 }
 
 fn stdout(o: &Output) -> String {

@@ -5,26 +5,11 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use common::Out;
 
 fn run(dir: &Path, args: &[&str]) -> Out {
-    let out = Command::new(common::bin())
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run sigsmith");
-    Out {
-        code: out.status.code().expect("exit code"),
-        stdout: String::from_utf8(out.stdout).expect("utf8"),
-        stderr: String::from_utf8(out.stderr).expect("utf8"),
-    }
+    common::sigsmith(args).dir(dir).out()
 }
 
 fn configured() -> PathBuf {

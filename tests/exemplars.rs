@@ -7,17 +7,11 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
 fn run(args: &[&str]) -> std::process::Output {
-    Command::new(common::bin())
-        .args(args)
-        .env_remove("SIGSMITH_ATTACK")
-        .env_remove("SIGSMITH_ATTACK_LOGSOURCES")
-        .output()
-        .expect("run sigsmith")
+    common::sigsmith(args).no_attack_env().output()
 }
 
 fn s(p: &Path) -> &str {

@@ -7,7 +7,7 @@
 use std::io::Read as _;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -27,17 +27,11 @@ struct Run {
 
 /// Runs the binary in `dir`, killing it after 120 s (a hang is a failure, not a timing).
 fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let mut child = Command::new(common::bin())
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("SIGSMITH_ATTACK")
-        .env_remove("GITHUB_WORKSPACE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn sigsmith");
+    let mut child = common::sigsmith(args)
+        .dir(dir)
+        .no_color()
+        .env_remove(&["SIGSMITH_ATTACK", "GITHUB_WORKSPACE"])
+        .spawn();
     let mut out = child.stdout.take().expect("stdout");
     let mut err = child.stderr.take().expect("stderr");
     let t_out = std::thread::spawn(move || {
@@ -68,11 +62,7 @@ fn run_in(dir: &Path, args: &[&str]) -> Run {
     }
 }
 
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
-    std::fs::write(p, text).expect("write");
-}
+use common::{commit_all, git, git_init, write};
 
 /// Every path under `dir`, relative, sorted (links not followed).
 fn listing(dir: &Path) -> Vec<String> {
@@ -92,35 +82,6 @@ fn listing(dir: &Path) -> Vec<String> {
     }
     out.sort();
     out
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let o = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(
-        o.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-fn git_repo(dir: &Path) {
-    std::fs::create_dir_all(dir).expect("mkdir");
-    git(dir, &["init", "-q", "-b", "main"]);
-}
-
-fn commit_all(dir: &Path) {
-    git(dir, &["add", "-A", "-f"]);
-    git(dir, &["commit", "-q", "--allow-empty", "-m", "c"]);
 }
 
 fn json_findings(r: &Run) -> Vec<Value> {
@@ -526,11 +487,11 @@ fn changed_since_asks_the_linted_paths_own_repository() {
     let t = tempfile::tempdir().expect("tmp");
     let here = t.path().join("here");
     let other = t.path().join("other");
-    git_repo(&here);
-    commit_all(&here);
-    git_repo(&other);
+    git_init(&here);
+    commit_all(&here, "c");
+    git_init(&other);
     write(&other, "rules/old.yml", &BROKEN.replace("Broken", "Old"));
-    commit_all(&other);
+    commit_all(&other, "c");
     write(&other, "rules/new.yml", BROKEN);
     // `lint ../other` from another repository.
     let r = run_in(
@@ -603,11 +564,11 @@ fn changed_since_asks_the_linted_paths_own_repository() {
 fn changed_since_in_a_submodule() {
     let t = tempfile::tempdir().expect("tmp");
     let sub_src = t.path().join("sub-src");
-    git_repo(&sub_src);
+    git_init(&sub_src);
     write(&sub_src, "rules/old.yml", &BROKEN.replace("Broken", "Old"));
-    commit_all(&sub_src);
+    commit_all(&sub_src, "c");
     let sup = t.path().join("super");
-    git_repo(&sup);
+    git_init(&sup);
     git(
         &sup,
         &[
@@ -620,7 +581,7 @@ fn changed_since_in_a_submodule() {
             "vendor",
         ],
     );
-    commit_all(&sup);
+    commit_all(&sup, "c");
     write(&sup, "vendor/rules/new.yml", BROKEN);
     let r = run_in(
         &sup,
@@ -642,7 +603,7 @@ fn changed_since_in_a_submodule() {
 fn tracked_files_are_linted_whatever_the_ignore_files_say() {
     let t = tempfile::tempdir().expect("tmp");
     let d = t.path();
-    git_repo(d);
+    git_init(d);
     write(d, ".gitignore", "gitignored/\n");
     write(d, ".ignore", "dotignored.yml\n");
     write(d, ".git/info/exclude", "excluded/\n");
@@ -650,7 +611,7 @@ fn tracked_files_are_linted_whatever_the_ignore_files_say() {
     write(d, "dotignored.yml", BROKEN);
     write(d, "excluded/c.yml", BROKEN);
     write(d, ".hidden/d.yml", BROKEN);
-    commit_all(d);
+    commit_all(d, "c");
     // Untracked files in ignored places stay ignored.
     write(d, "gitignored/untracked.yml", BROKEN);
     write(d, "excluded/untracked.yml", BROKEN);
@@ -681,7 +642,7 @@ fn config_discovery_stops_at_the_repository_root() {
     let t = tempfile::tempdir().expect("tmp");
     write(t.path(), "sigsmith.toml", "exclude = [\"**\"]\n");
     let repo = t.path().join("repo");
-    git_repo(&repo);
+    git_init(&repo);
     write(&repo, "rules/r.yml", BROKEN);
     let r = run_in(&repo, &["lint", "--format", "json"]);
     assert_eq!(r.code, Some(1), "{}", r.stderr);
@@ -696,7 +657,7 @@ fn config_discovery_stops_at_the_repository_root() {
 fn github_annotation_paths_are_relative_to_the_repository_root() {
     let t = tempfile::tempdir().expect("tmp");
     let repo = t.path().join("repo");
-    git_repo(&repo);
+    git_init(&repo);
     write(&repo, "detections/cloud/r.yml", BROKEN);
     let r = run_in(
         &repo.join("detections"),
@@ -1049,7 +1010,7 @@ fn a_discovered_config_linked_out_of_the_repository_is_refused() {
     let t = tempfile::tempdir().expect("tmp");
     write(t.path(), "elsewhere/secret.toml", "exclude = [\"**\"]\n");
     let repo = t.path().join("repo");
-    git_repo(&repo);
+    git_init(&repo);
     write(&repo, "rules/r.yml", BROKEN);
     symlink(
         t.path().join("elsewhere/secret.toml"),

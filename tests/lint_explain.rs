@@ -2,21 +2,11 @@
 
 mod common;
 
-use std::process::Command;
-
 fn explain(files: &[&str]) -> String {
-    let root = common::repo_root();
-    let out = Command::new(env!("CARGO_BIN_EXE_sigsmith"))
-        .current_dir(&root)
-        .args(["lint", "--no-config", "--explain"])
+    let out = common::sigsmith(["lint", "--no-config", "--explain"])
         .args(files)
-        .output()
-        .expect("sigsmith runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .dir(common::repo_root())
+        .ok();
     String::from_utf8(out.stdout).expect("UTF-8")
 }
 

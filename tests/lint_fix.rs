@@ -5,15 +5,18 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use sigsmith::diagnostic::{Finding, Severity};
 use sigsmith::edit;
 use sigsmith::lint::engine::{LintOptions, lint_text};
 use sigsmith::lint::fix;
 
+/// The findings `lint` reports for `text` (as `rule.yml`), suppression comments applied (so
+/// SIG000, which the driver reports, is among them).
 fn lint(text: &str) -> Vec<Finding> {
-    lint_text("rule.yml", text, &LintOptions::default()).findings
+    let path = Path::new("rule.yml");
+    let findings = lint_text(path, text, &LintOptions::default()).findings;
+    sigsmith::suppress::apply(findings, [(path, text)], &|_| true).findings
 }
 
 /// Applies the fixes of check `code` until none is left (at most 8 passes), as `lint --fix
@@ -49,8 +52,9 @@ fn errors_except(findings: &[Finding], code: &str) -> Vec<String> {
     v
 }
 
-/// Every fix any check attaches to a finding in the fixture corpus, applied alone: the result
-/// parses, has fewer findings of that check, and no error of another check that was not there.
+/// Every fix any check attaches to a finding in the fixture corpus (the checks' folders and
+/// the suppression comments' folder), applied alone: the result parses, has fewer findings of
+/// that check, and no error of another check that was not there.
 #[test]
 fn every_fix_in_the_fixtures_is_safe() {
     let root = common::repo_root().join("tests/fixtures/rules");
@@ -60,6 +64,7 @@ fn every_fix_in_the_fixtures_is_safe() {
         .map(|e| e.path())
         .collect();
     dirs.sort();
+    dirs.push(common::repo_root().join("tests/fixtures/cli/suppress"));
     let mut fixed_codes = std::collections::BTreeSet::new();
     for dir in dirs {
         let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -130,7 +135,7 @@ fn fixed_diff(text: &str, code: &str) -> (String, String) {
 fn snapshot(name: &str, diff: &str) {
     let mut s = common::settings(None);
     s.add_filter(
-        "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
+        "[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
         "[UUID]",
     );
     s.bind(|| insta::assert_snapshot!(name, diff));
@@ -264,12 +269,120 @@ detection:
     assert!(lint(bad_id).iter().all(|f| f.fix.is_none()));
 }
 
+/// (code, message) of each finding, sorted: what a fix may not add to (positions shift when
+/// a fix removes a line).
+fn what(findings: &[Finding]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = findings
+        .iter()
+        .map(|f| (f.code.to_owned(), f.message.clone()))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The top of the rule of [`unused_suppressions_are_removed`], before `detection`.
+const STALE_HEAD: &str = "title: Access key created
+id: 3b7c3a52-6f1e-4d2a-9c8b-5e4f3a2d1c0b
+status: test
+description: d
+author: a
+date: 2025-01-15
+logsource:
+    product: aws
+    service: cloudtrail
+";
+
+/// SIG000's fix: an unused check leaves its comment with its comma, a comment none of whose
+/// checks is used goes (with its line when it had one of its own); each fix alone and all of
+/// them together (as `lint --fix` applies them) parse, clear their finding and add none.
+#[test]
+fn unused_suppressions_are_removed() {
+    let text = format!(
+        "# sigsmith: ignore[SIG016] whole document, stale
+{STALE_HEAD}detection: # sigsmith: ignore[SIG006]
+    # sigsmith: ignore[SIG017] no longer needed
+    selection:
+        eventName|startwith: CreateAccessKey # sigsmith: ignore[SIG009, SIG008, API007] kept on purpose
+    condition: selection # sigsmith: ignore[nope, SIG019]
+level: low
+"
+    );
+    let text = text.as_str();
+    let before = lint(text);
+    let unused: Vec<&Finding> = before.iter().filter(|f| f.code == "SIG000").collect();
+    let fixable: Vec<&Finding> = unused.iter().copied().filter(|f| f.fix.is_some()).collect();
+    // SIG016, SIG006, SIG017, SIG009, API007, SIG019; the unknown `nope` has no fix.
+    assert_eq!(fixable.len(), 6, "{unused:#?}");
+    assert!(
+        unused
+            .iter()
+            .any(|f| f.fix.is_none() && f.message.contains("unknown check `nope`")),
+        "{unused:#?}"
+    );
+    let others = |v: &[Finding]| -> Vec<(String, String)> {
+        what(v).into_iter().filter(|(c, _)| c != "SIG000").collect()
+    };
+    for f in &fixable {
+        let fx = f.fix.as_ref().expect("fix");
+        assert_eq!(fx.code, "SIG000");
+        let after_text = edit::apply(text, &fx.edits).expect("applies");
+        assert!(yaml_ok(&after_text), "{}: {after_text}", fx.title);
+        let after = lint(&after_text);
+        let count = |v: &[Finding]| v.iter().filter(|g| g.code == "SIG000").count();
+        assert_eq!(
+            count(&after),
+            count(&before) - 1,
+            "{}\n{after_text}",
+            fx.title
+        );
+        assert_eq!(
+            others(&after),
+            others(&before),
+            "{}\n{after_text}",
+            fx.title
+        );
+    }
+    let all = fix::apply(text, &fixable).expect("fixes apply");
+    assert_eq!(all.fixes.len(), 6, "no two fixes overlap: {:?}", all.fixes);
+    let expected = format!(
+        "{STALE_HEAD}detection:
+    selection:
+        eventName|startwith: CreateAccessKey # sigsmith: ignore[SIG008] kept on purpose
+    condition: selection # sigsmith: ignore[nope]
+level: low
+"
+    );
+    assert_eq!(all.text, expected);
+    let after = lint(&all.text);
+    assert_eq!(others(&after), others(&before));
+    let left: Vec<&Finding> = after.iter().filter(|f| f.code == "SIG000").collect();
+    assert!(
+        left.len() == 1 && left[0].message.contains("`nope`"),
+        "{left:#?}"
+    );
+    snapshot(
+        "fix_SIG000",
+        &edit::unified_diff("rule.yml", text, &all.text),
+    );
+}
+
+/// A check that does not run keeps its entries: `--select` narrows what is unused, never what
+/// is removed.
+#[test]
+fn entries_of_checks_that_did_not_run_are_kept() {
+    let text = "title: t # sigsmith: ignore[SIG019, SIG013]\n";
+    let path = Path::new("rule.yml");
+    let out = sigsmith::suppress::apply(Vec::new(), [(path, text)], &|c| c != "SIG013");
+    let fixes: Vec<_> = out.findings.iter().filter_map(|f| f.fix.as_ref()).collect();
+    assert_eq!(fixes.len(), 1, "{:#?}", out.findings);
+    assert_eq!(
+        edit::apply(text, &fixes[0].edits).as_deref(),
+        Ok("title: t # sigsmith: ignore[SIG013]\n")
+    );
+}
+
 fn run_in(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(common::bin())
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("sigsmith runs")
+    common::sigsmith(args).dir(dir).output()
 }
 
 #[test]
@@ -339,19 +452,13 @@ fn cli_fix_refuses_standard_input_without_diff() {
 
 #[test]
 fn fixes_are_documented_in_explain() {
-    for code in ["SIG008", "SIG009", "SIG010", "SIG014", "SIG024"] {
-        let out = Command::new(common::bin())
-            .args(["explain", code])
-            .output()
-            .expect("runs");
+    for code in ["SIG000", "SIG008", "SIG009", "SIG010", "SIG014", "SIG024"] {
+        let out = common::sigsmith(["explain", code]).output();
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("## Fix"), "{code}: {text}");
         assert!(text.contains("lint --fix"), "{code}");
     }
-    let out = Command::new(common::bin())
-        .args(["rules", "--format", "json"])
-        .output()
-        .expect("runs");
+    let out = common::sigsmith(["rules", "--format", "json"]).output();
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let fixable: Vec<&str> = rows
         .as_array()
@@ -360,7 +467,10 @@ fn fixes_are_documented_in_explain() {
         .filter(|r| r["fix"] == true)
         .filter_map(|r| r["code"].as_str())
         .collect();
-    assert_eq!(fixable, ["SIG008", "SIG009", "SIG010", "SIG014", "SIG024"]);
+    assert_eq!(
+        fixable,
+        ["SIG000", "SIG008", "SIG009", "SIG010", "SIG014", "SIG024"]
+    );
 }
 
 #[test]

@@ -573,6 +573,51 @@ fn code_action_applies_the_fix_a_check_attaches() {
     assert!(client.finish().success());
 }
 
+/// An unused suppression gets the action that removes it (SIG000's fix), and no action that
+/// would suppress it.
+#[test]
+fn unused_suppression_action_removes_the_comment() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (mut client, _) = Client::start(tmp.path());
+    let uri = file_uri(tmp.path()) + "/stale.yml";
+    let text = CLOUDTRAIL.replace(
+        "userIdentity.arn: x",
+        "userIdentity.arn: '𝒳' # sigsmith: ignore[SIG016] stale",
+    );
+    assert_ne!(text, CLOUDTRAIL);
+    client.open(&uri, &text);
+    let diags = client.diagnostics(&uri);
+    let d = with_code(&diags, "SIG000");
+    assert_eq!(d.len(), 1, "{diags:?}");
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": d[0]["range"], "context": {"diagnostics": [d[0]]}}),
+    );
+    let actions = actions.as_array().expect("actions").clone();
+    // Other findings' ranges may meet this one; SIG000's own actions are the fix alone.
+    let mine: Vec<&Value> = actions
+        .iter()
+        .filter(|a| a["title"].as_str().is_some_and(|t| t.contains("SIG000")))
+        .collect();
+    assert_eq!(mine.len(), 1, "{actions:?}");
+    assert_eq!(
+        mine[0]["title"],
+        "Remove the unused suppression comment (SIG000)"
+    );
+    let fixed = apply(
+        &text,
+        mine[0]["edit"]["changes"][&uri].as_array().expect("edits"),
+    );
+    assert_eq!(
+        fixed,
+        CLOUDTRAIL.replace("userIdentity.arn: x", "userIdentity.arn: '𝒳'")
+    );
+    client.change(&uri, 2, &fixed);
+    let diags = client.diagnostics(&uri);
+    assert!(with_code(&diags, "SIG000").is_empty(), "{diags:?}");
+    assert!(client.finish().success());
+}
+
 #[test]
 fn files_changed_on_disk_reach_repository_checks_through_watchers() {
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -17,11 +17,7 @@ mod common;
 const DATE: &str = "2025-01-01";
 
 fn run(args: &[&str]) -> Output {
-    Command::new(common::bin())
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run sigsmith")
+    common::sigsmith(args).no_color().output()
 }
 
 fn stderr(o: &Output) -> String {

@@ -4,31 +4,18 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+use common::Out;
 
 fn fixture() -> PathBuf {
     common::repo_root().join("tests/fixtures/cli/suppress")
 }
 
 fn lint(dir: &Path, extra: &[&str]) -> Out {
-    let out = Command::new(common::bin())
-        .args(["lint", "--no-config"])
+    common::sigsmith(["lint", "--no-config"])
         .args(extra)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run sigsmith");
-    Out {
-        code: out.status.code().expect("exit code"),
-        stdout: String::from_utf8(out.stdout).expect("utf8"),
-        stderr: String::from_utf8(out.stderr).expect("utf8"),
-    }
+        .dir(dir)
+        .out()
 }
 
 /// `CODE path:line:col` per finding.
@@ -107,23 +94,16 @@ fn unused_reports_follow_the_selection() {
 #[test]
 fn suppression_in_stdin_and_strict() {
     let text = std::fs::read_to_string(fixture().join("doc_level.yml")).expect("fixture");
-    let mut child = Command::new(common::bin())
-        .args([
-            "lint",
-            "--no-config",
-            "--select",
-            "API001,SIG000",
-            "--strict",
-            "-",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), text.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
+    let out = common::sigsmith([
+        "lint",
+        "--no-config",
+        "--select",
+        "API001,SIG000",
+        "--strict",
+        "-",
+    ])
+    .stdin(&text)
+    .output();
     assert_eq!(
         out.status.code(),
         Some(0),

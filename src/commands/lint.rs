@@ -299,13 +299,16 @@ impl Run {
 
     /// [`Run::evaluate`] reading each file while it is linted and dropping it afterwards (see
     /// [`lint_found`]); returns the texts something after the run needs: those with
-    /// suppression comments, and for the text format those that findings point into.
+    /// suppression comments, for the text format those that findings point into, and for
+    /// JSON and SARIF those with a fix (whose edits the report places by line and column).
     fn evaluate_streamed(&self, args: &LintArgs) -> (Outcome, Vec<SourceFile>) {
         let excerpts = args.format == Format::Text && !args.statistics;
+        let fixes = matches!(args.format, Format::Json | Format::Sarif) && !args.statistics;
         let keep = |s: &SourceFile, findings: &[Finding]| {
             s.path.as_os_str() == "-"
                 || (!args.no_ignores && s.text.contains(suppress::MARKER))
                 || (excerpts && !findings.is_empty())
+                || (fixes && findings.iter().any(|f| f.fix.is_some()))
         };
         let streamed = if args.parse_only {
             parse_only(&self.found)

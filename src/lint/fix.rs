@@ -11,9 +11,22 @@ use crate::edit::{self, Edit};
 use crate::scaffold::quote;
 use crate::yaml::{Node, Style};
 
-/// A random (version 4) UUID in its hyphenated lowercase form, for a new `id`.
-pub fn new_uuid() -> String {
-    uuid::Uuid::new_v4().to_string()
+/// Namespace of the ids fixes insert: `uuid_v5(FIX_ID_NAMESPACE, "<purpose>\n<path>\n<document
+/// index>\n<file text>")`.
+pub const FIX_ID_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0x3e9a_6c41_d2b7_4f58_a0e3_51c8_9b27_d64f);
+
+/// A new UUID (version 5, hyphenated lowercase) for an `id` a fix inserts into document
+/// `doc_index` of the file `path` whose text is `text`; `purpose` tells apart two ids one
+/// document may need (the rule's own, a correlation rule's).
+///
+/// Derived from its inputs rather than random, as the drafts of `sigsmith new` are: the same
+/// file gets the same proposal from `lint --fix`, `--fix --diff`, the JSON and SARIF fixes and
+/// every rerun, so reports stay deterministic, while different files or documents (copies
+/// of one rule included: their paths differ) get different ids.
+pub fn new_uuid(purpose: &str, path: &std::path::Path, doc_index: usize, text: &str) -> String {
+    let key = format!("{purpose}\n{}\n{doc_index}\n{text}", path.display());
+    uuid::Uuid::new_v5(&FIX_ID_NAMESPACE, key.as_bytes()).to_string()
 }
 
 /// Whether `value` can be written as a plain YAML scalar that every YAML parser (1.1 and 1.2)
@@ -329,12 +342,21 @@ mod tests {
     }
 
     #[test]
-    fn uuids_are_v4() {
-        let id = new_uuid();
+    fn ids_are_stable_and_differ_between_documents() {
+        use std::path::Path;
+        let id = new_uuid("id", Path::new("a.yml"), 0, "title: t\n");
         assert_eq!(
             uuid::Uuid::parse_str(&id).map(|u| u.get_version_num()),
-            Ok(4)
+            Ok(5)
         );
-        assert_ne!(id, new_uuid());
+        assert_eq!(id, new_uuid("id", Path::new("a.yml"), 0, "title: t\n"));
+        for other in [
+            new_uuid("correlation", Path::new("a.yml"), 0, "title: t\n"),
+            new_uuid("id", Path::new("b.yml"), 0, "title: t\n"),
+            new_uuid("id", Path::new("a.yml"), 1, "title: t\n"),
+            new_uuid("id", Path::new("a.yml"), 0, "title: u\n"),
+        ] {
+            assert_ne!(id, other);
+        }
     }
 }

@@ -438,10 +438,6 @@ pub(super) fn code_actions(
         if r.end < range.start || range.end < r.start {
             continue;
         }
-        // Suppressing an unused or malformed suppression makes no sense: remove it instead.
-        if f.code == crate::lint::rules::unused_suppression::UnusedSuppression::META.code {
-            continue;
-        }
         if let Some(fix) = &f.fix {
             let edits: Vec<TextEdit> = fix
                 .edits
@@ -467,6 +463,11 @@ pub(super) fn code_actions(
                     ..CodeAction::default()
                 }));
             }
+        }
+        // Suppressing an unused or malformed suppression makes no sense: its fix (when it has
+        // one) removes it instead.
+        if f.code == crate::lint::rules::unused_suppression::UnusedSuppression::META.code {
+            continue;
         }
         let l = r.start.line as usize;
         if let Some(edit) = line_suppression(text, &idx, l, f.code) {

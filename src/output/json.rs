@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::{Report, Summary};
+use super::{FixPlacer, Report, Summary};
 use crate::config::SeverityName;
 use crate::diagnostic::Finding;
 
@@ -91,6 +91,49 @@ pub struct JsonFinding {
     pub help: Option<String>,
     /// Other places that explain the finding.
     pub related: Vec<JsonRelated>,
+    /// The safe mechanical fix `sigsmith lint --fix` would apply for this finding, when its
+    /// check knows one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<JsonFix>,
+}
+
+/// A fix: edits of the finding's file that resolve the finding. Applied together (each range
+/// refers to the file as linted; ranges never overlap), they give the text `lint --fix` writes
+/// for this finding. Fixes of different findings may overlap; `lint --fix` then applies the
+/// first (in report order) and leaves the other for its next pass.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct JsonFix {
+    /// What the fix does, as an imperative phrase (what `lint --fix` prints).
+    pub title: String,
+    /// The edits, sorted by where they start (insertions at one place in the order they are
+    /// made).
+    #[schemars(length(min = 1))]
+    pub edits: Vec<JsonEdit>,
+}
+
+/// One replacement of a range of the file's text (empty for an insertion) by `text`.
+/// Positions count lines and columns as findings do; offsets are bytes into the file's UTF-8
+/// text (after a byte-order mark, if the file has one).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct JsonEdit {
+    /// 1-based line where the replaced range starts.
+    #[schemars(range(min = 1))]
+    pub line: u32,
+    /// 1-based column, in characters, where it starts.
+    #[schemars(range(min = 1))]
+    pub column: u32,
+    /// Byte offset where it starts.
+    pub offset: usize,
+    /// Line where the range ends (exclusive end).
+    #[schemars(range(min = 1))]
+    pub end_line: u32,
+    /// Column just after the range.
+    #[schemars(range(min = 1))]
+    pub end_column: u32,
+    /// Byte offset just after the range (equal to `offset` for an insertion).
+    pub end_offset: usize,
+    /// The replacement text (empty for a deletion).
+    pub text: String,
 }
 
 /// A related location.
@@ -106,8 +149,31 @@ pub struct JsonRelated {
     pub message: String,
 }
 
-impl From<&Finding> for JsonFinding {
-    fn from(f: &Finding) -> Self {
+impl JsonFix {
+    /// The fix of `f` placed in its file, when it has one and the file's text is at hand.
+    fn of(f: &Finding, placer: &mut FixPlacer<'_>) -> Option<Self> {
+        let (fix, edits) = placer.place(f)?;
+        Some(JsonFix {
+            title: fix.title.clone(),
+            edits: edits
+                .into_iter()
+                .map(|e| JsonEdit {
+                    line: e.start.line,
+                    column: e.start.col,
+                    offset: e.edit.range.start,
+                    end_line: e.end.line,
+                    end_column: e.end.col,
+                    end_offset: e.edit.range.end,
+                    text: e.edit.text.clone(),
+                })
+                .collect(),
+        })
+    }
+}
+
+impl JsonFinding {
+    /// The finding as reported, with its fix placed by `placer`.
+    fn new(f: &Finding, placer: &mut FixPlacer<'_>) -> Self {
         JsonFinding {
             code: f.code.to_owned(),
             name: f.name.to_owned(),
@@ -132,6 +198,7 @@ impl From<&Finding> for JsonFinding {
                     message: r.message.clone(),
                 })
                 .collect(),
+            fix: JsonFix::of(f, placer),
         }
     }
 }
@@ -144,7 +211,14 @@ pub fn report(report: &Report<'_>) -> JsonReport {
             name: "sigsmith".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
         },
-        findings: report.findings.iter().map(JsonFinding::from).collect(),
+        findings: {
+            let mut placer = FixPlacer::new(report);
+            report
+                .findings
+                .iter()
+                .map(|f| JsonFinding::new(f, &mut placer))
+                .collect()
+        },
         summary: report.summary,
         skipped: report
             .skipped

@@ -18,8 +18,10 @@ use std::path::Path;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::{Finding, Fix, Severity};
+use crate::edit::Edit;
 use crate::lint::engine::Skipped;
+use crate::yaml::Pos;
 
 /// Output formats of `sigsmith lint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -184,6 +186,99 @@ pub fn top_checks_line(findings: &[Finding], n: usize) -> Option<String> {
     Some(line)
 }
 
+/// One edit of a finding's fix placed in its file: where the replaced text starts and ends
+/// (1-based lines, 1-based columns in characters, byte offsets into the text as linted) and
+/// what replaces it. Machine formats write these; the byte offsets are the [`Edit`]'s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacedEdit<'f> {
+    /// Where the replaced text starts.
+    pub start: Pos,
+    /// Where it ends (exclusive; equal to `start` for an insertion).
+    pub end: Pos,
+    /// The edit, with its byte range.
+    pub edit: &'f Edit,
+}
+
+/// Line starts of one text, for turning many byte offsets into positions without rescanning
+/// the text for each.
+struct LineStarts<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
+}
+
+impl<'t> LineStarts<'t> {
+    fn new(text: &'t str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineStarts { text, starts }
+    }
+
+    /// The position of byte `offset` (as [`crate::edit::pos_of`] computes it).
+    fn pos(&self, offset: usize) -> Pos {
+        let mut off = offset.min(self.text.len());
+        while !self.text.is_char_boundary(off) {
+            off -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= off).max(1);
+        let col = self.text[self.starts[line - 1]..off].chars().count() + 1;
+        Pos::new(
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(col).unwrap_or(u32::MAX),
+        )
+    }
+}
+
+/// Places the edits of findings' fixes in their files' texts, for the machine formats; the
+/// line index of each file is built once.
+pub struct FixPlacer<'r> {
+    sources: &'r HashMap<&'r Path, &'r str>,
+    lines: HashMap<&'r Path, LineStarts<'r>>,
+}
+
+impl<'r> FixPlacer<'r> {
+    /// A placer over the texts of `report`.
+    pub fn new(report: &'r Report<'r>) -> Self {
+        FixPlacer {
+            sources: &report.sources,
+            lines: HashMap::new(),
+        }
+    }
+
+    /// The edits of `f`'s fix in the order they apply (by start, then end; insertions at one
+    /// place in their given order, as [`crate::edit::apply`] and SARIF's `replacements`
+    /// order them). `None` when the finding has no fix, the fix no edit, or its file's
+    /// text is not at hand or does not hold the edits' ranges (then no fix is written rather
+    /// than a wrong one).
+    pub fn place<'f>(&mut self, f: &'f Finding) -> Option<(&'f Fix, Vec<PlacedEdit<'f>>)> {
+        let fix = f.fix.as_ref().filter(|fix| !fix.edits.is_empty())?;
+        let (&path, &text) = self.sources.get_key_value(f.path.as_path())?;
+        let fits = |at: usize| at <= text.len() && text.is_char_boundary(at);
+        if !fix
+            .edits
+            .iter()
+            .all(|e| e.range.start <= e.range.end && fits(e.range.start) && fits(e.range.end))
+        {
+            return None;
+        }
+        let lines = self
+            .lines
+            .entry(path)
+            .or_insert_with(|| LineStarts::new(text));
+        let mut edits: Vec<&Edit> = fix.edits.iter().collect();
+        edits.sort_by_key(|e| (e.range.start, e.range.end));
+        let placed = edits
+            .into_iter()
+            .map(|edit| PlacedEdit {
+                start: lines.pos(edit.range.start),
+                end: lines.pos(edit.range.end),
+                edit,
+            })
+            .collect();
+        Some((fix, placed))
+    }
+}
+
 /// Everything a format needs.
 pub struct Report<'a> {
     /// Findings in output order.
@@ -217,6 +312,15 @@ pub fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_starts_agree_with_pos_of() {
+        let text = "a: é1\r\nbb: 2\n\nlast";
+        let lines = LineStarts::new(text);
+        for off in 0..=text.len() + 2 {
+            assert_eq!(lines.pos(off), crate::edit::pos_of(text, off), "{off}");
+        }
+    }
 
     #[test]
     fn summary_line_reads_naturally() {

@@ -1,7 +1,8 @@
 //! `--format sarif`: a SARIF 2.1.0 log for code-scanning tools (GitHub code scanning, Azure
 //! DevOps, VS Code SARIF viewer). The driver lists every check with its documentation so a
 //! viewer can explain a result without sigsmith; results carry rule id and index, level,
-//! message, the primary location and related locations. A test validates the output against
+//! message, the primary location, related locations and, when the check knows a safe fix, the
+//! fix (`fixes[]`: the edits `lint --fix` applies, as `replacements` of regions in the file). A test validates the output against
 //! the official schema (`schemas/sarif-2.1.0.json`).
 
 use std::io::{self, Write};
@@ -9,7 +10,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::Report;
+use super::{FixPlacer, Report};
 use crate::checks;
 use crate::diagnostic::{Finding, Severity};
 use crate::lint::rule::RuleMeta;
@@ -91,7 +92,42 @@ fn region(pos: Pos, end: Option<Pos>) -> Value {
     r
 }
 
-fn result(f: &Finding, index: Option<usize>) -> Value {
+/// A region from `start` to `end` (exclusive), all four bounds written: an empty region is an
+/// insertion point. Columns count characters, as `run.columnKind` (`unicodeCodePoints`) says.
+fn edit_region(start: Pos, end: Pos) -> Value {
+    json!({
+        "startLine": start.line.max(1),
+        "startColumn": start.col.max(1),
+        "endLine": end.line.max(1),
+        "endColumn": end.col.max(1),
+    })
+}
+
+/// The SARIF `fix` of `f`: its title as `description`, its edits as `replacements` of the
+/// finding's file (regions of the unmodified file, in the order they apply, as SARIF
+/// specifies).
+fn fix(f: &Finding, placer: &mut FixPlacer<'_>) -> Option<Value> {
+    let (fix, edits) = placer.place(f)?;
+    let replacements: Vec<Value> = edits
+        .into_iter()
+        .map(|e| {
+            let mut r = json!({ "deletedRegion": edit_region(e.start, e.end) });
+            if !e.edit.text.is_empty() {
+                r["insertedContent"] = json!({ "text": e.edit.text });
+            }
+            r
+        })
+        .collect();
+    Some(json!({
+        "description": { "text": fix.title },
+        "artifactChanges": [{
+            "artifactLocation": { "uri": path_uri(&f.path) },
+            "replacements": replacements,
+        }],
+    }))
+}
+
+fn result(f: &Finding, index: Option<usize>, placer: &mut FixPlacer<'_>) -> Value {
     let mut text = f.message.clone();
     if let Some(help) = &f.help {
         text.push_str(&format!(" (help: {help})"));
@@ -127,6 +163,9 @@ fn result(f: &Finding, index: Option<usize>) -> Value {
             })
             .collect();
     }
+    if let Some(fix) = fix(f, placer) {
+        r["fixes"] = json!([fix]);
+    }
     let mut props = serde_json::Map::new();
     if let Some(id) = &f.doc_id {
         props.insert("documentId".into(), json!(id));
@@ -143,10 +182,11 @@ fn result(f: &Finding, index: Option<usize>) -> Value {
 /// Builds the SARIF log.
 pub fn log(report: &Report<'_>) -> Value {
     let rules = checks::all();
+    let mut placer = FixPlacer::new(report);
     let results: Vec<Value> = report
         .findings
         .iter()
-        .map(|f| result(f, rules.iter().position(|m| m.code == f.code)))
+        .map(|f| result(f, rules.iter().position(|m| m.code == f.code), &mut placer))
         .collect();
     json!({
         "$schema": SARIF_SCHEMA_URI,

@@ -196,7 +196,10 @@ fn to_correlation(
         "title: {}\n",
         quote::scalar(&format!("{title} (correlation)"))
     ));
-    doc.push_str(&format!("id: {}\n", fix::new_uuid()));
+    doc.push_str(&format!(
+        "id: {}\n",
+        fix::new_uuid("correlation", cx.path, cx.doc.index, text)
+    ));
     for key in ["status", "author", "date"] {
         if let Some(v) = cx.doc.text_attr(key) {
             doc.push_str(&format!("{key}: {}\n", fix::render_like("", &v)));

@@ -32,9 +32,12 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix
-    /// `sigsmith lint --fix` adds `id:` with a new random UUID (version 4) on the line after
-    /// `title` (or as the first key), in a block-style document. It never changes an `id`
-    /// that is there, even an invalid one (SIG003): other rules may reference it.
+    /// `sigsmith lint --fix` adds `id:` with a new UUID on the line after `title` (or as the
+    /// first key), in a block-style document. It never changes an `id` that is there, even an
+    /// invalid one (SIG003): other rules may reference it. The UUID (version 5, like the ids
+    /// of `sigsmith new` drafts) is derived from the file's path and text and the document's
+    /// place in it, so `--fix`, `--fix --diff` and the fixes in JSON and SARIF reports propose
+    /// the same id on every run, and no two documents get the same one.
     pub struct MissingId {
         code: "SIG024",
         name: "missing-id",
@@ -58,8 +61,8 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
             &at,
             format!("{} has no `id`", cx.doc.kind.as_str()),
         )
-        .with_help("add `id:` with a random UUID (v4)");
-    let id = fix::new_uuid();
+        .with_help("add `id:` with a new UUID");
+    let id = fix::new_uuid("id", cx.path, cx.doc.index, cx.text);
     if let Some(edit) = fix::insert_entry(cx.text, &cx.doc.root, &["title"], "id", &id) {
         finding = finding.with_fix(Fix::new(
             MissingId::META.code,

@@ -27,6 +27,15 @@ declare_rule! {
     /// ## Use instead
     /// Remove the comment or the stale code from it. Checks disabled in the configuration are
     /// not reported as unused. Run with `--no-ignores` to see what the comments hide.
+    ///
+    /// ## Fix
+    /// `sigsmith lint --fix` removes an unused check from its comment, with its comma
+    /// (`ignore[API001, SIG013] reason` becomes `ignore[SIG013] reason`). When none of the
+    /// comment's checks suppresses anything, it removes the whole comment (and its line,
+    /// when the comment was all there was on it): the reason goes with it. Unknown checks
+    /// (usually a typo of the intended code) and malformed comments are left for you to
+    /// correct, and checks that did not run (`--select`, `--ignore`, disabled in the
+    /// configuration) are never removed.
     pub struct UnusedSuppression {
         code: "SIG000",
         name: "unused-suppression",
