@@ -755,6 +755,12 @@ fn typed_modifiers() {
             vec![],
         ),
         case(
+            "cidr with host bits set is not a network (pySigma's strict ip_network)",
+            one("DestinationIp|cidr: '10.0.0.1/8'"),
+            Invalid(&["SIG020"], Some("'10.0.0.1/8'")),
+            vec![],
+        ),
+        case(
             "gt, gte, lt, lte",
             rule(
                 "    selection:\n        A|gt: 10\n        B|gte: 10\n        C|lt: 10\n        D|lte: 10\n    condition: selection",
