@@ -906,6 +906,38 @@ fn rule_attributes() {
             vec![],
         ),
         case(
+            "tags of every namespace of the tags appendix",
+            rule_with(
+                "tags:\n    - car.2016-04-005\n    - cve.2021-44228\n    - d3fend.d3-am\n    - d3fend.harden\n    - detection.dfir\n    - stp.3k\n    - stp.4\n    - tlp.amber-strict\n    - tlp.clear\n",
+            ),
+            Clean(&["SIG010", "SIG025"]),
+            vec![],
+        ),
+        case(
+            "TLP level outside TLP 2.0",
+            rule_with("tags:\n    - tlp.white\n"),
+            Invalid(&["SIG025"], Some("tlp.white")),
+            vec![],
+        ),
+        case(
+            "CVE written with dots",
+            rule_with("tags:\n    - cve.2021.44228\n"),
+            Invalid(&["SIG025"], Some("cve.2021.44228")),
+            vec![],
+        ),
+        case(
+            "rule type the detection namespace does not define",
+            rule_with("tags:\n    - detection.hunting\n"),
+            Invalid(&["SIG025"], Some("detection.hunting")),
+            vec![],
+        ),
+        case(
+            "Summiting the Pyramid score out of range",
+            rule_with("tags:\n    - stp.6\n"),
+            Invalid(&["SIG025"], Some("stp.6")),
+            vec![],
+        ),
+        case(
             "tag with a space",
             rule_with("tags:\n    - 'attack.some tag'\n"),
             Invalid(&["SIG002"], None),
