@@ -1199,3 +1199,26 @@ fn filters_apply_to_the_rules_of_their_log_source() {
         &json!({"EventID": 4625, "User": "adm_bob"})
     ));
 }
+
+/// Findings about a document's `id` or `title` that the repository checks make (duplicates)
+/// cover the whole value, as the per-document checks do.
+#[test]
+fn repository_findings_cover_the_value() {
+    let doc = rule_with("");
+    let text = format!("{doc}---\n{doc}");
+    let out = lint_text("probe.yml", text.as_str(), &LintOptions::default());
+    let (line, col, end) = locate(&text, ID).expect("id in the text");
+    let (tline, tcol, tend) = locate(&text, "Spec conformance probe").expect("title");
+    for (code, l, c, e) in [("SIG004", line, col, end), ("SIG016", tline, tcol, tend)] {
+        let f = out
+            .findings
+            .iter()
+            .find(|f| f.code == code)
+            .unwrap_or_else(|| panic!("no {code}"));
+        assert_eq!(
+            (f.pos.line, f.pos.col, f.end.map(|p| (p.line, p.col))),
+            (l, c, Some((l, e))),
+            "{code}"
+        );
+    }
+}

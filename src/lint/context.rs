@@ -279,11 +279,11 @@ pub struct DocSummary {
     /// Where the document starts.
     pub start: Pos,
     /// `id` and the position of its value.
-    pub id: Option<(String, Pos)>,
+    pub id: Option<(String, Span)>,
     /// `name` and its position.
-    pub name: Option<(String, Pos)>,
+    pub name: Option<(String, Span)>,
     /// `title` and its position.
-    pub title: Option<(String, Pos)>,
+    pub title: Option<(String, Span)>,
     /// Name of the vocabulary profile of its log source.
     pub profile: Option<String>,
     /// For correlation rules: `generate: true` (the referenced rules also alert on their own).
@@ -329,7 +329,7 @@ impl DocSummary {
         let attr = |k: &str| {
             doc.root
                 .get(k)
-                .and_then(|n| n.as_str().map(|s| (s.to_owned(), n.pos())))
+                .and_then(|n| n.as_str().map(|s| (s.to_owned(), node_span(n))))
         };
         let block_key = match doc.kind {
             DocKind::Correlation => "correlation",
