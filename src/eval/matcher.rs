@@ -13,7 +13,8 @@
 //!   `''` only an empty string. An event array matches when one element does.
 //! - `re` is an unanchored search, case-sensitive unless `i`; `m` and `s` set multi-line and
 //!   dot-all. `cidr` takes IPv4 and IPv6 networks. `gt`/`gte`/`lt`/`lte` compare numbers;
-//!   `neq` negates the comparison of a present field. `exists: true|false` tests presence
+//!   `neq` negates the whole item of a present field (`a|neq: [x, y]` is neither `x` nor `y`,
+//!   as pySigma's negated detection item). `exists: true|false` tests presence
 //!   (a null value is absent). `fieldref` compares with another field of the same event.
 //! - `windash` expands a `-` or `/` at the start of a word (after a non-word character) into
 //!   `-`, `/`, en dash, em dash and horizontal bar, every combination. `utf16le`/`wide`,
@@ -67,7 +68,12 @@ struct CItem {
 #[derive(Debug, Clone)]
 enum ItemKind {
     Exists(bool),
-    Values { matchers: Vec<M>, all: bool },
+    /// The values (OR, or AND with `all`); `negated` (`neq`) inverts the item as a whole.
+    Values {
+        matchers: Vec<M>,
+        all: bool,
+        negated: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -137,7 +143,6 @@ enum M {
         cased: bool,
     },
     Time(ModifierKind, Cmp, f64),
-    Not(Box<M>),
     Any(Vec<M>),
 }
 
@@ -492,10 +497,6 @@ fn as_number(v: &SVal<'_>) -> Option<f64> {
 }
 
 fn compile_value(v: &SVal<'_>, m: &Mods, placeholders: &Placeholders) -> Result<M, CompileError> {
-    if m.neq {
-        let inner = compile_value(v, &Mods { neq: false, ..*m }, placeholders)?;
-        return Ok(M::Not(Box::new(inner)));
-    }
     if let Some(part) = m.time {
         let Some(n) = as_number(v) else {
             return cerr("a time-part modifier needs a number");
@@ -712,6 +713,7 @@ fn compile_item(item: &Item<'_>, placeholders: &Placeholders) -> Result<CItem, C
         kind: ItemKind::Values {
             matchers,
             all: m.all,
+            negated: m.neq,
         },
     })
 }
@@ -866,7 +868,17 @@ impl CItem {
         };
         match &self.kind {
             ItemKind::Exists(want) => found.iter().any(|v| !v.is_null()) == *want,
-            ItemKind::Values { matchers, all } => {
+            ItemKind::Values {
+                matchers,
+                all,
+                negated,
+            } => {
+                // `neq` negates the whole item, as pySigma does (`NOT (a OR b)`); a missing
+                // field is unknown, not different, so it does not match either way (SQL's
+                // `NOT (NULL = 'a')`).
+                if *negated && found.iter().all(|v| v.is_null()) {
+                    return false;
+                }
                 let test = |m: &M| {
                     if found.is_empty() {
                         matches!(m, M::Null)
@@ -874,28 +886,35 @@ impl CItem {
                         m.matches_any(found, event)
                     }
                 };
-                if *all {
+                let hit = if *all {
                     matchers.iter().all(test)
                 } else {
                     matchers.iter().any(test)
-                }
+                };
+                hit != *negated
             }
         }
     }
 
     fn matches_keyword(&self, event: &Value) -> bool {
-        let ItemKind::Values { matchers, all } = &self.kind else {
+        let ItemKind::Values {
+            matchers,
+            all,
+            negated,
+        } = &self.kind
+        else {
             return false;
         };
         let test = |m: &M| {
             let m = keyword_form(m);
             any_string(event, &|s| m.matches_str(s), 0)
         };
-        if *all {
+        let hit = if *all {
             matchers.iter().all(test)
         } else {
             matchers.iter().any(test)
-        }
+        };
+        hit != *negated
     }
 }
 
@@ -971,9 +990,6 @@ fn event_number(v: &Value) -> Option<f64> {
 impl M {
     /// Whether one of the found values (array elements included) matches.
     fn matches_any(&self, found: &[&Value], event: &Value) -> bool {
-        if let M::Not(inner) = self {
-            return !inner.matches_any(found, event);
-        }
         found.iter().any(|v| self.matches_value(v, event, 0))
     }
 
@@ -1022,7 +1038,6 @@ impl M {
                     }
                 })
             }
-            M::Not(inner) => !inner.matches_value(v, event, depth),
             M::Any(ms) => ms.iter().any(|m| m.matches_value(v, event, depth)),
         }
     }
@@ -1068,7 +1083,6 @@ impl M {
                 .is_ok_and(|ip| in_network(ip, *net, *len)),
             M::Num(Cmp::Eq, n) => s.trim().parse::<f64>().is_ok_and(|x| x == *n),
             M::Bool(b) => s.eq_ignore_ascii_case(if *b { "true" } else { "false" }),
-            M::Not(inner) => !inner.matches_str(s),
             M::Any(ms) => ms.iter().any(|m| m.matches_str(s)),
             _ => false,
         }

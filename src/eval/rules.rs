@@ -76,6 +76,7 @@ struct PendingFilter {
     path: PathBuf,
     line: u32,
     rules: Vec<String>,
+    logsource: LogSource,
     detection: CompiledDetection,
 }
 
@@ -118,9 +119,12 @@ impl RuleSet {
         for f in filters {
             let mut used = false;
             for r in &mut set.rules {
+                // As pySigma: the filter applies to a rule it names whose log source it covers
+                // (each of the filter's `category`, `product`, `service` is the rule's).
                 if f.rules
                     .iter()
                     .any(|x| refers_to(x, &r.id, r.name.as_deref()))
+                    && f.logsource.match_score(&r.logsource).is_some()
                 {
                     r.filters.push(f.detection.clone());
                     used = true;
@@ -130,7 +134,10 @@ impl RuleSet {
                 set.errors.push(RuleError {
                     path: f.path,
                     line: f.line,
-                    message: format!("filter names no loaded rule ({})", f.rules.join(", ")),
+                    message: format!(
+                        "filter names no loaded rule of its log source ({})",
+                        f.rules.join(", ")
+                    ),
                 });
             }
         }
@@ -211,6 +218,7 @@ fn compile_filter(
         path: path.to_path_buf(),
         line: doc.start.line,
         rules,
+        logsource: doc.logsource(),
         detection: compiled,
     })
 }

@@ -474,12 +474,16 @@ pub fn pattern_matches(pattern: &str, name: &str) -> bool {
     pi == p.len()
 }
 
-/// Whether an `x of` target ranges over the identifier `name`.
+/// Whether an `x of` target ranges over the identifier `name`. Identifiers starting with `_`
+/// are left out of every `x of`, a pattern as well as `them`: the specification defines
+/// `1/all of pattern` as "same as `1/all of them`, but restricted to matching search
+/// identifiers", and pySigma's selector skips them for both.
 pub fn of_target_matches(target: &OfTarget, name: &str) -> bool {
-    match target {
-        OfTarget::Them => !name.starts_with('_'),
-        OfTarget::Pattern(p) => pattern_matches(p, name),
-    }
+    !name.starts_with('_')
+        && match target {
+            OfTarget::Them => true,
+            OfTarget::Pattern(p) => pattern_matches(p, name),
+        }
 }
 
 /// The identifiers an `x of` target ranges over, in `names` order.

@@ -279,17 +279,18 @@ pub struct DocSummary {
     /// Where the document starts.
     pub start: Pos,
     /// `id` and the position of its value.
-    pub id: Option<(String, Pos)>,
+    pub id: Option<(String, Span)>,
     /// `name` and its position.
-    pub name: Option<(String, Pos)>,
+    pub name: Option<(String, Span)>,
     /// `title` and its position.
-    pub title: Option<(String, Pos)>,
+    pub title: Option<(String, Span)>,
     /// Name of the vocabulary profile of its log source.
     pub profile: Option<String>,
     /// For correlation rules: `generate: true` (the referenced rules also alert on their own).
     pub generate: bool,
-    /// For correlation rules and filters: the rule references (`rules:`), with positions.
-    pub references: Vec<(String, Pos)>,
+    /// For correlation rules and filters: the rule references (`rules:`), with the span of
+    /// each value.
+    pub references: Vec<(String, Span)>,
     /// Position of the `correlation`/`filter` key.
     pub block_pos: Pos,
     /// For correlation rules: the `group-by` fields with positions.
@@ -303,18 +304,19 @@ pub struct DocSummary {
     pub presence: Option<Presence>,
 }
 
-fn str_list(node: Option<&Node>) -> Vec<(String, Pos)> {
+/// The scalars of a one-value-or-list key, with their nodes.
+fn str_list(node: Option<&Node>) -> Vec<(String, &Node)> {
     match node {
         None => Vec::new(),
         Some(n) => match n.as_seq() {
             Some(items) => items
                 .iter()
-                .filter_map(|i| i.scalar_text().map(|t| (t.into_owned(), i.pos())))
+                .filter_map(|i| i.scalar_text().map(|t| (t.into_owned(), i)))
                 .filter(|(t, _)| t != "null")
                 .collect(),
             None => n
                 .as_str()
-                .map(|s| vec![(s.to_owned(), n.pos())])
+                .map(|s| vec![(s.to_owned(), n)])
                 .unwrap_or_default(),
         },
     }
@@ -327,7 +329,7 @@ impl DocSummary {
         let attr = |k: &str| {
             doc.root
                 .get(k)
-                .and_then(|n| n.as_str().map(|s| (s.to_owned(), n.pos())))
+                .and_then(|n| n.as_str().map(|s| (s.to_owned(), node_span(n))))
         };
         let block_key = match doc.kind {
             DocKind::Correlation => "correlation",
@@ -372,9 +374,15 @@ impl DocSummary {
                         .flatten()
                 })
                 .is_some_and(|g| matches!(g.value, crate::yaml::Value::Bool(true))),
-            references: str_list(block.and_then(|b| b.get("rules"))),
+            references: str_list(block.and_then(|b| b.get("rules")))
+                .into_iter()
+                .map(|(r, node)| (r, node_span(node)))
+                .collect(),
             block_pos: doc.key_pos(block_key),
-            group_by: str_list(block.and_then(|b| b.get("group-by"))),
+            group_by: str_list(block.and_then(|b| b.get("group-by")))
+                .into_iter()
+                .map(|(g, node)| (g, node.pos()))
+                .collect(),
             aliases,
             filter_fields: match (doc.kind, &cx.detection) {
                 (DocKind::Filter, Some(det)) => {
@@ -492,7 +500,7 @@ impl<'a> RepoCtx<'a> {
         idx.into_iter().map(|i| &self.docs[i]).collect()
     }
 
-    /// A finding in `doc`.
+    /// A finding in `doc` at `pos`.
     pub fn finding(
         &self,
         meta: &RuleMeta,
@@ -500,7 +508,26 @@ impl<'a> RepoCtx<'a> {
         pos: Pos,
         message: impl Into<String>,
     ) -> Finding {
-        let mut f = new_finding(meta, &doc.path, pos, message);
+        self.finding_span(
+            meta,
+            doc,
+            Span {
+                start: pos,
+                end: pos,
+            },
+            message,
+        )
+    }
+
+    /// A finding in `doc` covering `span`.
+    pub fn finding_span(
+        &self,
+        meta: &RuleMeta,
+        doc: &DocSummary,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Finding {
+        let mut f = span_finding(meta, &doc.path, span, message);
         f.doc_index = Some(doc.index);
         f.doc_id = doc.id.as_ref().map(|(i, _)| i.clone());
         f.doc_title = doc

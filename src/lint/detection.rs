@@ -662,22 +662,35 @@ pub fn has_placeholder(s: &str) -> bool {
 }
 
 /// Why `s` is not an IPv4 or IPv6 network in CIDR notation (`10.0.0.0/8`, `fe80::/10`; a bare
-/// address is a single-host network).
+/// address is a single-host network). As Python's `ip_network` (pySigma's parser, strict), an
+/// address with bits set after the prefix (`10.0.0.1/8`) is not a network.
 pub fn cidr_error(s: &str) -> Option<String> {
     let (addr, prefix) = match s.split_once('/') {
         Some((a, p)) => (a, Some(p)),
         None => (s, None),
     };
-    let max = if addr.parse::<std::net::Ipv4Addr>().is_ok() {
-        32
-    } else if addr.parse::<std::net::Ipv6Addr>().is_ok() {
-        128
+    let (bits, max): (u128, u32) = if let Ok(a) = addr.parse::<std::net::Ipv4Addr>() {
+        (u128::from(u32::from(a)), 32)
+    } else if let Ok(a) = addr.parse::<std::net::Ipv6Addr>() {
+        (u128::from(a), 128)
     } else {
         return Some(format!("`{addr}` is not an IPv4 or IPv6 address"));
     };
     if let Some(p) = prefix {
-        match p.parse::<u8>() {
-            Ok(n) if n <= max && !p.starts_with('+') => {}
+        match p.parse::<u32>() {
+            Ok(n) if n <= max && !p.starts_with('+') => {
+                let host_bits = max - n;
+                let host = if host_bits == 0 {
+                    0
+                } else {
+                    bits & (u128::MAX >> (128 - host_bits))
+                };
+                if host != 0 {
+                    return Some(format!(
+                        "`{s}` has host bits set after the /{n} prefix: write the network address"
+                    ));
+                }
+            }
             _ => return Some(format!("prefix length `/{p}` is not between 0 and {max}")),
         }
     }
@@ -1172,6 +1185,31 @@ mod tests {
         assert_eq!(d.conditions.len(), 2);
         assert_eq!(d.problems.len(), 1);
         assert!(d.problems[0].message.contains("mapping"));
+    }
+
+    #[test]
+    fn cidr_networks() {
+        for ok in [
+            "10.0.0.0/8",
+            "10.1.2.3",
+            "10.1.2.3/32",
+            "0.0.0.0/0",
+            "fe80::/10",
+            "::1/128",
+            "::/0",
+        ] {
+            assert_eq!(cidr_error(ok), None, "{ok}");
+        }
+        for bad in [
+            "10.0.0.1/8",
+            "192.168.1.1/24",
+            "fe80::1/10",
+            "10.0.0.0/33",
+            "10.0.0/8",
+            "::/129",
+        ] {
+            assert!(cidr_error(bad).is_some(), "{bad}");
+        }
     }
 
     #[test]

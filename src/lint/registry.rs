@@ -23,6 +23,7 @@ use crate::lint::rules::{
     invalid_detection_item::{self, InvalidDetectionItem},
     invalid_id::{self, InvalidId},
     invalid_modifier_value::{self, InvalidModifierValue},
+    invalid_tag::{self, InvalidTag},
     missing_context_fields::{self, MissingContextFields},
     missing_id::{self, MissingId},
     missing_recommended_field::{self, MissingRecommendedField},
@@ -215,6 +216,10 @@ static CHECKS: &[Check] = &[
     Check {
         meta: MissingId::META,
         runs: &[CheckFn::Document(missing_id::check)],
+    },
+    Check {
+        meta: InvalidTag::META,
+        runs: &[CheckFn::Document(invalid_tag::check)],
     },
 ];
 

@@ -36,19 +36,19 @@ declare_rule! {
 
 pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
     for corr in cx.docs.iter().filter(|d| d.kind == DocKind::Correlation) {
-        for (r, pos) in &corr.references {
+        for (r, span) in &corr.references {
             if cx.lookup(r).next().is_none() {
-                out.push(cx.finding(
+                out.push(cx.finding_span(
                     &DanglingCorrelation::META,
                     corr,
-                    *pos,
+                    *span,
                     format!("correlation references `{r}`, which no linted rule has as id or name"),
                 ));
             } else if reaches(cx, r, corr) {
-                out.push(cx.finding(
+                out.push(cx.finding_span(
                     &DanglingCorrelation::META,
                     corr,
-                    *pos,
+                    *span,
                     format!(
                         "correlation chain through `{r}` leads back to this correlation: a chain must end in detection rules"
                     ),

@@ -33,12 +33,12 @@ declare_rule! {
 
 pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
     for filter in cx.docs.iter().filter(|d| d.kind == DocKind::Filter) {
-        for (r, pos) in &filter.references {
+        for (r, span) in &filter.references {
             if cx.lookup(r).next().is_none() {
-                out.push(cx.finding(
+                out.push(cx.finding_span(
                     &DanglingFilter::META,
                     filter,
-                    *pos,
+                    *span,
                     format!("filter applies to `{r}`, which no linted rule has as id or name"),
                 ));
             }

@@ -48,11 +48,11 @@ pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
     }
     for docs in by_id.values().filter(|v| v.len() > 1) {
         for (i, d) in docs.iter().enumerate() {
-            let Some((id, pos)) = &d.id else { continue };
-            let mut f = cx.finding(
+            let Some((id, span)) = &d.id else { continue };
+            let mut f = cx.finding_span(
                 &DuplicateId::META,
                 d,
-                *pos,
+                *span,
                 format!(
                     "id `{id}` is used by {} documents{}",
                     docs.len(),
@@ -67,7 +67,7 @@ pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
                 .filter(|(j, _)| *j != i)
                 .take(MAX_RELATED)
             {
-                let opos = other.id.as_ref().map_or(other.start, |(_, p)| *p);
+                let opos = other.id.as_ref().map_or(other.start, |(_, p)| p.start);
                 f.related
                     .push(RepoCtx::related(other, opos, "the same id is used here"));
             }

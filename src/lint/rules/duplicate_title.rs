@@ -39,13 +39,13 @@ pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
     }
     for docs in by_title.values().filter(|v| v.len() > 1) {
         for (i, d) in docs.iter().enumerate() {
-            let Some((title, pos)) = &d.title else {
+            let Some((title, span)) = &d.title else {
                 continue;
             };
-            let mut f = cx.finding(
+            let mut f = cx.finding_span(
                 &DuplicateTitle::META,
                 d,
-                *pos,
+                *span,
                 format!(
                     "title `{title}` is used by {} rules{}",
                     docs.len(),
@@ -60,7 +60,7 @@ pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
                 .filter(|(j, _)| *j != i)
                 .take(MAX_RELATED)
             {
-                let opos = other.title.as_ref().map_or(other.start, |(_, p)| *p);
+                let opos = other.title.as_ref().map_or(other.start, |(_, p)| p.start);
                 f.related
                     .push(RepoCtx::related(other, opos, "the same title is used here"));
             }

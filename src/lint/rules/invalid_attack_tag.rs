@@ -10,7 +10,8 @@ declare_rule! {
     /// ## What it does
     /// Checks every `tags` entry that starts with `attack.`: it must be a technique
     /// (`attack.t1078`, `attack.t1078.004`), a group (`attack.g0016`), software
-    /// (`attack.s0154`), a campaign (`attack.c0024`), a data source (`attack.ds0005`) or a
+    /// (`attack.s0154`), a campaign (`attack.c0024`), a data source (`attack.ds0005`), a
+    /// mitigation (`attack.m1036`), an asset (`attack.a0001`) or a
     /// tactic short name with hyphens (`attack.initial-access`, including the ICS tactics and
     /// the ATT&CK v18+ `stealth` and `defense-impairment`), all lowercase. With ATT&CK data
     /// loaded (`--attack`), technique tags must also name a technique that exists and is
@@ -91,8 +92,10 @@ fn is_technique(rest: &str) -> bool {
     }
 }
 
+/// Groups, software, campaigns, mitigations and assets (`g`, `s`, `c`, `m`, `a` and four
+/// digits; mitigations and assets since the tags appendix v2.1.0), and data sources (`ds`).
 fn is_other_object(rest: &str) -> bool {
-    ["g", "s", "c"]
+    ["g", "s", "c", "m", "a"]
         .iter()
         .any(|p| rest.strip_prefix(p).is_some_and(|d| digits(d, 4)))
         || rest.strip_prefix("ds").is_some_and(|d| digits(d, 4))
@@ -248,6 +251,8 @@ mod tests {
         assert!(is_other_object("g0016"));
         assert!(is_other_object("s0154"));
         assert!(is_other_object("ds0005"));
+        assert!(is_other_object("m1036"));
+        assert!(is_other_object("a0001"));
         assert!(!is_other_object("x0001"));
     }
 }

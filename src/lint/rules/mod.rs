@@ -20,6 +20,7 @@ pub mod invalid_date;
 pub mod invalid_detection_item;
 pub mod invalid_id;
 pub mod invalid_modifier_value;
+pub mod invalid_tag;
 pub mod missing_context_fields;
 pub mod missing_id;
 pub mod missing_recommended_field;

@@ -50,6 +50,11 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
                     OfTarget::Them => {
                         "`of them` matches nothing: every identifier starts with `_` (which `them` leaves out) or there is none".to_owned()
                     }
+                    OfTarget::Pattern(p) if p.starts_with('_') || p.starts_with('*') => {
+                        format!(
+                            "pattern `{p}` matches no detection identifier (`x of` leaves out identifiers starting with `_`)"
+                        )
+                    }
                     OfTarget::Pattern(p) => {
                         format!("pattern `{p}` matches no detection identifier")
                     }
