@@ -24,7 +24,7 @@ use super::logsources::{FieldProfile, LogsourceTable, MappedLogsource};
 use super::{Analytic, AttackData, DetectionStrategy, LogSourceRef, MutableElement};
 use crate::strategy::{
     Baseline, Catalog, CatalogError, ContextClass, ContextConstraint, ContextFields, Domain,
-    Family, FieldMatch, Level, LogSource, Modifier, ObjectKind, Prompt, Selection, Source,
+    Family, FieldMatch, Level, LogSource, ModifierKind, ObjectKind, Prompt, Selection, Source,
     Strategy, Target, TechniqueRef,
 };
 
@@ -701,7 +701,7 @@ enum ElementUse {
         field: String,
         class: ContextClass,
         known: bool,
-        modifiers: Vec<Modifier>,
+        modifiers: Vec<ModifierKind>,
     },
     /// A tuning parameter (window, threshold): a validation prompt.
     Tuning,
@@ -1050,7 +1050,7 @@ fn element_use(m: &MutableElement, context: &ContextFields) -> ElementUse {
     };
     if let Some((field, class)) = similar_field(&m.field, context) {
         let modifiers = if cidr(&field) {
-            vec![Modifier::Cidr]
+            vec![ModifierKind::Cidr]
         } else {
             Vec::new()
         };
@@ -1074,9 +1074,9 @@ fn element_use(m: &MutableElement, context: &ContextFields) -> ElementUse {
         // Time windows as Sigma's time-part modifier (hours of the day), not a regex over
         // the timestamp text that backends misread.
         let modifiers = if class == ContextClass::Time {
-            vec![Modifier::Hour]
+            vec![ModifierKind::Hour]
         } else if cidr(field) {
-            vec![Modifier::Cidr]
+            vec![ModifierKind::Cidr]
         } else {
             Vec::new()
         };
@@ -1220,7 +1220,7 @@ fn element_parts<'m>(
                     // a placeholder is no network yet (see the baseline filters)
                     modifiers: modifiers
                         .into_iter()
-                        .filter(|x| *x != Modifier::Cidr)
+                        .filter(|x| *x != ModifierKind::Cidr)
                         .collect(),
                     values: vec![todo(&name)],
                 }],
@@ -1560,7 +1560,7 @@ mod tests {
                 field: "sourceIPAddress".into(),
                 class: ContextClass::Source,
                 known: true,
-                modifiers: vec![Modifier::Cidr]
+                modifiers: vec![ModifierKind::Cidr]
             }
         );
         assert_eq!(
@@ -1569,7 +1569,7 @@ mod tests {
                 field: "eventTime".into(),
                 class: ContextClass::Time,
                 known: true,
-                modifiers: vec![Modifier::Hour]
+                modifiers: vec![ModifierKind::Hour]
             }
         );
     }

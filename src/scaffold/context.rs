@@ -4,7 +4,7 @@
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::strategy::{Modifier, Selection, Strategy, Target, detection_key};
+use crate::strategy::{ModifierKind, Selection, Strategy, Target, detection_key};
 
 /// Fixed namespace of draft ids: `id = uuid_v5(NAMESPACE, "<strategy>/<target>")`, and
 /// `"<strategy>/<target>/correlation"` for the companion correlation rule.
@@ -68,7 +68,7 @@ fn untyped_placeholder(m: &crate::strategy::FieldMatch) -> Option<(String, Strin
     if !m.values.iter().any(|v| v.contains("<<")) {
         return None;
     }
-    let kept: Vec<Modifier> = m
+    let kept: Vec<ModifierKind> = m
         .modifiers
         .iter()
         .copied()
@@ -85,7 +85,7 @@ fn untyped_placeholder(m: &crate::strategy::FieldMatch) -> Option<(String, Strin
 }
 
 /// What a typed modifier's values are, for hints (`hours (0-23)`, `CIDR ranges`).
-fn typed_what(m: Modifier) -> String {
+fn typed_what(m: ModifierKind) -> String {
     match m.time_range() {
         Some((lo, hi)) => format!("{}s ({lo}-{hi})", m.as_str()),
         None => "CIDR ranges".to_owned(),
@@ -94,7 +94,7 @@ fn typed_what(m: Modifier) -> String {
 
 /// The values as printed under `modifiers`: a time-part modifier's values that are integers
 /// print as numbers (Sigma tools reject `'2'` under `|hour`), every other value as a string.
-pub fn typed_values(modifiers: &[Modifier], values: &[String]) -> Vec<ValueCtx> {
+pub fn typed_values(modifiers: &[ModifierKind], values: &[String]) -> Vec<ValueCtx> {
     let numeric = modifiers.iter().any(|m| m.time_range().is_some());
     values
         .iter()
@@ -350,7 +350,7 @@ impl DraftContext {
             // that modifier and the comment says what to fill and which key to use.
             let typed = b.modifiers.iter().copied().find(|m| m.needs_typed_values());
             if let Some(typed) = typed.filter(|_| !use_examples(b)) {
-                let kept: Vec<Modifier> = b
+                let kept: Vec<ModifierKind> = b
                     .modifiers
                     .iter()
                     .copied()

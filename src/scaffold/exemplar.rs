@@ -21,7 +21,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use crate::strategy::{Baseline, ContextClass, FieldMatch, Modifier, Selection, Target};
+use crate::strategy::{Baseline, ContextClass, FieldMatch, ModifierKind, Selection, Target};
 
 /// One exemplar of the `sigsmith` block.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -89,18 +89,18 @@ fn satisfying(m: &FieldMatch) -> Option<String> {
     let first = m.values.first()?;
     if m.field.contains("<<")
         || m.values.iter().any(|v| v.contains("<<"))
-        || m.modifiers.contains(&Modifier::Re)
+        || m.modifiers.contains(&ModifierKind::Re)
     {
         return None;
     }
-    if m.modifiers.contains(&Modifier::Cidr) {
+    if m.modifiers.contains(&ModifierKind::Cidr) {
         return Some(address_in(first));
     }
     if let Some(part) = time_part(&m.modifiers) {
         return timestamp_with(part, first);
     }
-    if m.modifiers.contains(&Modifier::All) {
-        if !m.modifiers.contains(&Modifier::Contains) {
+    if m.modifiers.contains(&ModifierKind::All) {
+        if !m.modifiers.contains(&ModifierKind::Contains) {
             return None;
         }
         let parts: Vec<String> = m.values.iter().map(|v| literal(v)).collect();
@@ -110,13 +110,13 @@ fn satisfying(m: &FieldMatch) -> Option<String> {
 }
 
 /// The time-part modifier among `modifiers` (`hour`...), if any.
-fn time_part(modifiers: &[Modifier]) -> Option<Modifier> {
+fn time_part(modifiers: &[ModifierKind]) -> Option<ModifierKind> {
     modifiers.iter().copied().find(|m| m.time_range().is_some())
 }
 
 /// An exemplar timestamp (2026-01-15T13:37:00Z) whose `part` is `value`, or none when the value
 /// is not a number in the part's range.
-fn timestamp_with(part: Modifier, value: &str) -> Option<String> {
+fn timestamp_with(part: ModifierKind, value: &str) -> Option<String> {
     let n: i64 = value.trim().parse().ok()?;
     let (lo, hi) = part.time_range()?;
     if !(lo..=hi).contains(&n) {
@@ -125,25 +125,26 @@ fn timestamp_with(part: Modifier, value: &str) -> Option<String> {
     let n2 = i8::try_from(n).ok();
     let base = jiff::civil::date(2026, 1, 15).at(13, 37, 0, 0);
     let dt = match part {
-        Modifier::Minute => base.with().minute(n2?).build().ok()?,
-        Modifier::Hour => base.with().hour(n2?).build().ok()?,
-        Modifier::Day => base.with().day(n2?).build().ok()?,
-        Modifier::Month => base.with().month(n2?).build().ok()?,
-        Modifier::Year => base.with().year(i16::try_from(n).ok()?).build().ok()?,
-        Modifier::Week => jiff::civil::ISOWeekDate::new(2026, n2?, jiff::civil::Weekday::Thursday)
-            .ok()?
-            .date()
-            .at(13, 37, 0, 0),
+        ModifierKind::Minute => base.with().minute(n2?).build().ok()?,
+        ModifierKind::Hour => base.with().hour(n2?).build().ok()?,
+        ModifierKind::Day => base.with().day(n2?).build().ok()?,
+        ModifierKind::Month => base.with().month(n2?).build().ok()?,
+        ModifierKind::Year => base.with().year(i16::try_from(n).ok()?).build().ok()?,
+        ModifierKind::Week => {
+            jiff::civil::ISOWeekDate::new(2026, n2?, jiff::civil::Weekday::Thursday)
+                .ok()?
+                .date()
+                .at(13, 37, 0, 0)
+        }
         _ => return None,
     };
     Some(format!("{}Z", dt.strftime("%Y-%m-%dT%H:%M:%S")))
 }
 
 /// The `part` of an ISO 8601 timestamp (UTC), as Sigma's time-part modifiers read it.
-fn part_of(part: Modifier, value: &str) -> Option<i64> {
+fn part_of(part: ModifierKind, value: &str) -> Option<i64> {
     let ts: jiff::Timestamp = value.trim().parse().ok()?;
-    crate::lint::detection::ModifierKind::parse(part.as_str())?
-        .time_part_of(ts.to_zoned(jiff::tz::TimeZone::UTC).datetime())
+    part.time_part_of(ts.to_zoned(jiff::tz::TimeZone::UTC).datetime())
 }
 
 fn in_network(value: &str, network: &str) -> bool {
@@ -171,11 +172,11 @@ fn in_network(value: &str, network: &str) -> bool {
 
 /// Whether `value` matches one pattern under `modifiers` (case-insensitive, as Sigma's default;
 /// wildcards in patterns are taken literally, which only makes this check stricter).
-fn value_matches(value: &str, modifiers: &[Modifier], pattern: &str) -> bool {
-    if modifiers.contains(&Modifier::Cidr) {
+fn value_matches(value: &str, modifiers: &[ModifierKind], pattern: &str) -> bool {
+    if modifiers.contains(&ModifierKind::Cidr) {
         return in_network(value, pattern);
     }
-    if modifiers.contains(&Modifier::Re) {
+    if modifiers.contains(&ModifierKind::Re) {
         return regex::Regex::new(pattern).is_ok_and(|r| r.is_match(value));
     }
     if let Some(part) = time_part(modifiers) {
@@ -183,11 +184,11 @@ fn value_matches(value: &str, modifiers: &[Modifier], pattern: &str) -> bool {
     }
     let v = value.to_lowercase();
     let p = literal(pattern).to_lowercase();
-    if modifiers.contains(&Modifier::Contains) {
+    if modifiers.contains(&ModifierKind::Contains) {
         v.contains(&p)
-    } else if modifiers.contains(&Modifier::Startswith) {
+    } else if modifiers.contains(&ModifierKind::StartsWith) {
         v.starts_with(&p)
-    } else if modifiers.contains(&Modifier::Endswith) {
+    } else if modifiers.contains(&ModifierKind::EndsWith) {
         v.ends_with(&p)
     } else {
         v == p
@@ -199,7 +200,7 @@ fn field_matches(event: &Flat, m: &FieldMatch) -> bool {
         return false;
     };
     let hit = |p: &String| value_matches(value, &m.modifiers, p);
-    if m.modifiers.contains(&Modifier::All) {
+    if m.modifiers.contains(&ModifierKind::All) {
         m.values.iter().all(hit)
     } else {
         m.values.iter().any(hit)
@@ -243,7 +244,7 @@ fn neutral(field: &str, class: Option<ContextClass>, target: &Target) -> String 
     let lower = field.to_ascii_lowercase();
     let ip_like = baselines
         .iter()
-        .any(|b| b.modifiers.contains(&Modifier::Cidr))
+        .any(|b| b.modifiers.contains(&ModifierKind::Cidr))
         || lower.ends_with("ip")
         || lower.contains("ipaddress")
         || lower.ends_with("_addr");
@@ -281,21 +282,21 @@ fn neutral(field: &str, class: Option<ContextClass>, target: &Target) -> String 
 /// The value of a baseline's first example as it appears in an event the filter suppresses.
 fn example_event_value(b: &Baseline) -> Option<String> {
     let first = b.examples.first()?;
-    if b.modifiers.contains(&Modifier::Re) {
+    if b.modifiers.contains(&ModifierKind::Re) {
         return None;
     }
-    if b.modifiers.contains(&Modifier::Cidr) {
+    if b.modifiers.contains(&ModifierKind::Cidr) {
         return Some(address_in(first));
     }
     if let Some(part) = time_part(&b.modifiers) {
         return timestamp_with(part, first);
     }
     let lit = literal(first);
-    Some(if b.modifiers.contains(&Modifier::Startswith) {
+    Some(if b.modifiers.contains(&ModifierKind::StartsWith) {
         format!("{lit}exemplar")
-    } else if b.modifiers.contains(&Modifier::Endswith) {
+    } else if b.modifiers.contains(&ModifierKind::EndsWith) {
         format!("exemplar-{lit}")
-    } else if b.modifiers.contains(&Modifier::Contains) {
+    } else if b.modifiers.contains(&ModifierKind::Contains) {
         format!("exemplar {lit} exemplar")
     } else {
         lit
@@ -477,12 +478,12 @@ mod tests {
     #[test]
     fn time_part_exemplars_have_the_part_they_stand_for() {
         for (part, n) in [
-            (Modifier::Minute, 5),
-            (Modifier::Hour, 3),
-            (Modifier::Day, 31),
-            (Modifier::Week, 53),
-            (Modifier::Month, 12),
-            (Modifier::Year, 2030),
+            (ModifierKind::Minute, 5),
+            (ModifierKind::Hour, 3),
+            (ModifierKind::Day, 31),
+            (ModifierKind::Week, 53),
+            (ModifierKind::Month, 12),
+            (ModifierKind::Year, 2030),
         ] {
             let ts = timestamp_with(part, &n.to_string());
             assert_eq!(
@@ -496,11 +497,11 @@ mod tests {
                 &n.to_string()
             ));
         }
-        assert_eq!(timestamp_with(Modifier::Hour, "24"), None);
-        assert_eq!(timestamp_with(Modifier::Hour, "<<baseline:x>>"), None);
+        assert_eq!(timestamp_with(ModifierKind::Hour, "24"), None);
+        assert_eq!(timestamp_with(ModifierKind::Hour, "<<baseline:x>>"), None);
         assert!(!value_matches(
             "2026-01-15T13:37:00Z",
-            &[Modifier::Hour],
+            &[ModifierKind::Hour],
             "3"
         ));
     }
@@ -582,7 +583,7 @@ mod tests {
     #[test]
     fn unsatisfiable_selections_get_no_exemplars() {
         let mut t = cloudtrail();
-        t.api[0].matches[0].modifiers = vec![Modifier::Re];
+        t.api[0].matches[0].modifiers = vec![ModifierKind::Re];
         assert!(exemplars(&t, false).is_empty());
         let mut t = cloudtrail();
         t.api[0].matches[0].values = vec!["<<todo:value>>".to_owned()];

@@ -179,71 +179,12 @@ pub struct Prompt {
 /// A Sigma log source: the one type of the vocabulary ([`crate::vocab`]).
 pub use crate::vocab::LogSource;
 
-/// A Sigma value modifier applied to a field (`contains`, `startswith`, ...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Modifier {
-    /// `|contains`.
-    Contains,
-    /// `|startswith`.
-    Startswith,
-    /// `|endswith`.
-    Endswith,
-    /// `|re` (regular expression).
-    Re,
-    /// `|cidr`.
-    Cidr,
-    /// `|all`.
-    All,
-    /// `|minute`: the minute (0-59) of a timestamp field; the values are numbers.
-    Minute,
-    /// `|hour`: the hour (0-23) of a timestamp field (time windows without regular expressions).
-    Hour,
-    /// `|day`: the day of the month (1-31).
-    Day,
-    /// `|week`: the ISO week (1-53).
-    Week,
-    /// `|month`: the month (1-12).
-    Month,
-    /// `|year`: the year.
-    Year,
-}
-
-impl Modifier {
-    /// The Sigma spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Modifier::Contains => "contains",
-            Modifier::Startswith => "startswith",
-            Modifier::Endswith => "endswith",
-            Modifier::Re => "re",
-            Modifier::Cidr => "cidr",
-            Modifier::All => "all",
-            Modifier::Minute => "minute",
-            Modifier::Hour => "hour",
-            Modifier::Day => "day",
-            Modifier::Week => "week",
-            Modifier::Month => "month",
-            Modifier::Year => "year",
-        }
-    }
-
-    /// The inclusive range of a time-part modifier's values (as the linter checks them,
-    /// [`crate::lint::detection::ModifierKind::time_range`]), `None` for other modifiers.
-    pub fn time_range(self) -> Option<(i64, i64)> {
-        crate::lint::detection::ModifierKind::parse(self.as_str())
-            .and_then(crate::lint::detection::ModifierKind::time_range)
-    }
-
-    /// Whether the values must be typed for the modifier (networks for `cidr`, numbers for the
-    /// time parts): a `<<baseline:...>>` placeholder under it is rejected by Sigma tools.
-    pub fn needs_typed_values(self) -> bool {
-        self == Modifier::Cidr || self.time_range().is_some()
-    }
-}
+/// A Sigma value modifier: the one model of [`crate::modifier`], spelled as Sigma spells it in
+/// catalog files (`contains`, `cidr`, `hour`...).
+pub use crate::modifier::ModifierKind;
 
 /// Sigma detection key for a field and its modifiers (`userAgent|contains`).
-pub fn detection_key(field: &str, modifiers: &[Modifier]) -> String {
+pub fn detection_key(field: &str, modifiers: &[ModifierKind]) -> String {
     let mut key = field.to_owned();
     for m in modifiers {
         key.push('|');
@@ -260,7 +201,7 @@ pub struct FieldMatch {
     pub field: String,
     /// Value modifiers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub modifiers: Vec<Modifier>,
+    pub modifiers: Vec<ModifierKind>,
     /// Values; any of them matches.
     pub values: Vec<String>,
 }
@@ -317,7 +258,7 @@ pub struct Baseline {
     pub field: String,
     /// Value modifiers of the filter (`cidr` for networks, `re` for time windows...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub modifiers: Vec<Modifier>,
+    pub modifiers: Vec<ModifierKind>,
     /// Realistic example values, used by `sigsmith new --example-values`. Empty for baselines
     /// imported from ATT&CK mutable elements (ATT&CK gives no values); the placeholder stays.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -3,8 +3,8 @@
 use crate::declare_rule;
 use crate::diagnostic::{Finding, Fix, Severity};
 use crate::lint::context::DocCtx;
-use crate::lint::detection::{MODIFIERS, REGEX_FLAGS, is_known_modifier};
 use crate::lint::fix;
+use crate::modifier::{MODIFIERS, ModifierKind, is_known_modifier};
 
 declare_rule! {
     /// ## What it does
@@ -115,7 +115,7 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
                     ));
                 }
                 out.push(finding);
-            } else if REGEX_FLAGS.contains(&m.name) && !has_re {
+            } else if m.kind.is_some_and(ModifierKind::is_regex_flag) && !has_re {
                 out.push(cx.finding_span(
                     &UnknownModifier::META,
                     span,
