@@ -23,9 +23,9 @@ use regex::Regex;
 use super::logsources::{FieldProfile, LogsourceTable, MappedLogsource};
 use super::{Analytic, AttackData, DetectionStrategy, LogSourceRef, MutableElement};
 use crate::strategy::{
-    Baseline, Catalog, CatalogError, ContextClass, ContextConstraint, ContextFields, Domain,
-    Family, FieldMatch, Level, LogSource, ModifierKind, ObjectKind, Prompt, Selection, Source,
-    Strategy, Target, TechniqueRef,
+    Baseline, Catalog, CatalogError, ContextClass, ContextConstraint, ContextFields, Family,
+    FieldMatch, Level, LogSource, ModifierKind, ObjectKind, Prompt, Selection, Source, Strategy,
+    Target, TechniqueRef,
 };
 
 /// The placeholder logsource value of a draft whose ATT&CK log source no entry maps.
@@ -34,16 +34,6 @@ pub const TODO_LOGSOURCE: &str = "<<todo:logsource>>";
 /// A `todo` placeholder (`<<todo:NAME>>`).
 pub fn todo(name: &str) -> String {
     format!("<<todo:{name}>>")
-}
-
-impl From<super::Domain> for Domain {
-    fn from(d: super::Domain) -> Domain {
-        match d {
-            super::Domain::Enterprise => Domain::Enterprise,
-            super::Domain::Ics => Domain::Ics,
-            super::Domain::Mobile => Domain::Mobile,
-        }
-    }
 }
 
 /// The catalog with ATT&CK data: every imported strategy (curated ones enriched by their
@@ -84,11 +74,7 @@ pub fn convert(data: &AttackData, table: &LogsourceTable, s: &DetectionStrategy)
                 .map_or_else(|| id.clone(), |t| t.name.clone()),
         })
         .collect();
-    let domain_name = match s.domain {
-        super::Domain::Enterprise => "Enterprise",
-        super::Domain::Ics => "ICS",
-        super::Domain::Mobile => "Mobile",
-    };
+    let domain_name = s.domain.title();
     let mut platforms: Vec<String> = Vec::new();
     for a in &s.analytics {
         push_all(&mut platforms, a.platforms.iter().filter(|p| *p != "None"));
@@ -180,7 +166,7 @@ pub fn convert(data: &AttackData, table: &LogsourceTable, s: &DetectionStrategy)
         id: s.id.clone(),
         name: s.name.clone(),
         kind: ObjectKind::DetectionStrategy,
-        domain: s.domain.into(),
+        domain: s.domain,
         source: Source::Attack,
         stix_id: Some(s.stix_id.clone()),
         family,

@@ -42,25 +42,75 @@ pub enum ObjectKind {
     DataComponent,
 }
 
-/// The ATT&CK domain (matrix) of a strategy.
+/// An ATT&CK domain (matrix): of a catalog strategy, of an imported STIX bundle and its
+/// objects, of a coverage report. One type for the catalog, the ATT&CK importer
+/// ([`crate::attack`]), coverage and the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "lowercase")]
 pub enum Domain {
-    /// Enterprise ATT&CK.
+    /// Enterprise ATT&CK (`enterprise-attack`).
     Enterprise,
-    /// ATT&CK for ICS.
+    /// ATT&CK for ICS (`ics-attack`).
     Ics,
-    /// Mobile ATT&CK.
+    /// Mobile ATT&CK (`mobile-attack`).
     Mobile,
+}
+
+impl Domain {
+    /// All domains, in display order.
+    pub const ALL: [Domain; 3] = [Domain::Enterprise, Domain::Ics, Domain::Mobile];
+
+    /// The short name used on the command line, in catalog files and in output (`enterprise`,
+    /// `ics`, `mobile`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Domain::Enterprise => "enterprise",
+            Domain::Ics => "ics",
+            Domain::Mobile => "mobile",
+        }
+    }
+
+    /// The name ATT&CK gives the domain in prose and platform lists (`Enterprise`, `ICS`,
+    /// `Mobile`).
+    pub fn title(self) -> &'static str {
+        match self {
+            Domain::Enterprise => "Enterprise",
+            Domain::Ics => "ICS",
+            Domain::Mobile => "Mobile",
+        }
+    }
+
+    /// The STIX `x_mitre_domains` value (`enterprise-attack`, ...).
+    pub fn stix_name(self) -> &'static str {
+        match self {
+            Domain::Enterprise => "enterprise-attack",
+            Domain::Ics => "ics-attack",
+            Domain::Mobile => "mobile-attack",
+        }
+    }
+
+    /// Parses a STIX `x_mitre_domains` value.
+    pub fn from_stix(name: &str) -> Option<Domain> {
+        Domain::ALL.into_iter().find(|d| d.stix_name() == name)
+    }
 }
 
 impl fmt::Display for Domain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Domain::Enterprise => "enterprise",
-            Domain::Ics => "ics",
-            Domain::Mobile => "mobile",
-        })
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Domain {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let lower = s.to_ascii_lowercase();
+        Domain::ALL
+            .into_iter()
+            .find(|d| d.as_str() == lower || d.stix_name() == lower)
+            .ok_or_else(|| {
+                format!("unknown ATT&CK domain `{s}` (expected enterprise, ics or mobile)")
+            })
     }
 }
 
