@@ -4,7 +4,8 @@
 //! dispatches to [`commands`]; [`strategy`] holds the detection-strategy catalog, [`scaffold`]
 //! renders rule drafts from it, [`attack`] reads MITRE ATT&CK STIX bundles, and [`lint`] checks
 //! rule repositories. [`yaml`] is the position-keeping YAML loader all of them share and
-//! [`schema`] the embedded JSON Schemas.
+//! [`schema`] the embedded JSON Schemas; [`modifier`] is the one model of Sigma's value
+//! modifiers.
 #![deny(missing_docs)]
 
 pub mod attack;
@@ -20,6 +21,7 @@ pub mod edit;
 pub mod eval;
 pub mod lint;
 pub mod lsp;
+pub mod modifier;
 pub mod output;
 pub mod scaffold;
 pub mod schema;

@@ -337,7 +337,7 @@ fn log_source_mapping_bar_per_domain() {
     let catalog = sigsmith::attack::convert::catalog(&builtin, data, table).expect("catalog");
     let (mut drafts, mut unmapped_drafts) = (0, 0);
     for s in catalog.list() {
-        if s.domain != sigsmith::strategy::Domain::from(Domain::Mobile) {
+        if s.domain != Domain::Mobile {
             continue;
         }
         for t in &s.targets {

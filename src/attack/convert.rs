@@ -23,9 +23,9 @@ use regex::Regex;
 use super::logsources::{FieldProfile, LogsourceTable, MappedLogsource};
 use super::{Analytic, AttackData, DetectionStrategy, LogSourceRef, MutableElement};
 use crate::strategy::{
-    Baseline, Catalog, CatalogError, ContextClass, ContextConstraint, ContextFields, Domain,
-    Family, FieldMatch, Level, LogSource, Modifier, ObjectKind, Prompt, Selection, Source,
-    Strategy, Target, TechniqueRef,
+    Baseline, Catalog, CatalogError, ContextClass, ContextConstraint, ContextFields, Family,
+    FieldMatch, Level, LogSource, ModifierKind, ObjectKind, Prompt, Selection, Source, Strategy,
+    Target, TechniqueRef,
 };
 
 /// The placeholder logsource value of a draft whose ATT&CK log source no entry maps.
@@ -34,16 +34,6 @@ pub const TODO_LOGSOURCE: &str = "<<todo:logsource>>";
 /// A `todo` placeholder (`<<todo:NAME>>`).
 pub fn todo(name: &str) -> String {
     format!("<<todo:{name}>>")
-}
-
-impl From<super::Domain> for Domain {
-    fn from(d: super::Domain) -> Domain {
-        match d {
-            super::Domain::Enterprise => Domain::Enterprise,
-            super::Domain::Ics => Domain::Ics,
-            super::Domain::Mobile => Domain::Mobile,
-        }
-    }
 }
 
 /// The catalog with ATT&CK data: every imported strategy (curated ones enriched by their
@@ -84,11 +74,7 @@ pub fn convert(data: &AttackData, table: &LogsourceTable, s: &DetectionStrategy)
                 .map_or_else(|| id.clone(), |t| t.name.clone()),
         })
         .collect();
-    let domain_name = match s.domain {
-        super::Domain::Enterprise => "Enterprise",
-        super::Domain::Ics => "ICS",
-        super::Domain::Mobile => "Mobile",
-    };
+    let domain_name = s.domain.title();
     let mut platforms: Vec<String> = Vec::new();
     for a in &s.analytics {
         push_all(&mut platforms, a.platforms.iter().filter(|p| *p != "None"));
@@ -180,7 +166,7 @@ pub fn convert(data: &AttackData, table: &LogsourceTable, s: &DetectionStrategy)
         id: s.id.clone(),
         name: s.name.clone(),
         kind: ObjectKind::DetectionStrategy,
-        domain: s.domain.into(),
+        domain: s.domain,
         source: Source::Attack,
         stix_id: Some(s.stix_id.clone()),
         family,
@@ -701,7 +687,7 @@ enum ElementUse {
         field: String,
         class: ContextClass,
         known: bool,
-        modifiers: Vec<Modifier>,
+        modifiers: Vec<ModifierKind>,
     },
     /// A tuning parameter (window, threshold): a validation prompt.
     Tuning,
@@ -1050,7 +1036,7 @@ fn element_use(m: &MutableElement, context: &ContextFields) -> ElementUse {
     };
     if let Some((field, class)) = similar_field(&m.field, context) {
         let modifiers = if cidr(&field) {
-            vec![Modifier::Cidr]
+            vec![ModifierKind::Cidr]
         } else {
             Vec::new()
         };
@@ -1074,9 +1060,9 @@ fn element_use(m: &MutableElement, context: &ContextFields) -> ElementUse {
         // Time windows as Sigma's time-part modifier (hours of the day), not a regex over
         // the timestamp text that backends misread.
         let modifiers = if class == ContextClass::Time {
-            vec![Modifier::Hour]
+            vec![ModifierKind::Hour]
         } else if cidr(field) {
-            vec![Modifier::Cidr]
+            vec![ModifierKind::Cidr]
         } else {
             Vec::new()
         };
@@ -1220,7 +1206,7 @@ fn element_parts<'m>(
                     // a placeholder is no network yet (see the baseline filters)
                     modifiers: modifiers
                         .into_iter()
-                        .filter(|x| *x != Modifier::Cidr)
+                        .filter(|x| *x != ModifierKind::Cidr)
                         .collect(),
                     values: vec![todo(&name)],
                 }],
@@ -1560,7 +1546,7 @@ mod tests {
                 field: "sourceIPAddress".into(),
                 class: ContextClass::Source,
                 known: true,
-                modifiers: vec![Modifier::Cidr]
+                modifiers: vec![ModifierKind::Cidr]
             }
         );
         assert_eq!(
@@ -1569,7 +1555,7 @@ mod tests {
                 field: "eventTime".into(),
                 class: ContextClass::Time,
                 known: true,
-                modifiers: vec![Modifier::Hour]
+                modifiers: vec![ModifierKind::Hour]
             }
         );
     }

@@ -52,7 +52,7 @@ impl StrategyFilter {
     /// Whether a catalog strategy passes (platforms of the strategy and of its targets).
     pub fn matches_strategy(&self, strategy: &Strategy) -> bool {
         if let Some(d) = self.domain
-            && crate::strategy::Domain::from(d) != strategy.domain
+            && d != strategy.domain
         {
             return false;
         }

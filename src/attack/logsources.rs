@@ -13,7 +13,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::{AttackData, Domain};
-use crate::strategy::{ContextFields, Modifier};
+use crate::strategy::{ContextFields, ModifierKind};
 
 /// The built-in table's text.
 pub const BUILTIN_YAML: &str = include_str!("../../data/attack-logsources.yml");
@@ -117,7 +117,7 @@ pub struct SelectionField {
     pub field: String,
     /// Value modifiers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub modifiers: Vec<Modifier>,
+    pub modifiers: Vec<ModifierKind>,
     /// Take the event codes of the channel (`EventCode=4624, 4648`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub event_codes: bool,

@@ -1,70 +1,13 @@
 //! The resolved ATT&CK objects sigsmith uses: detection strategies with their analytics,
 //! techniques, tactics and data components, all owned and keyed by their ATT&CK ids.
 
-use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// An ATT&CK domain (matrix).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Domain {
-    /// Enterprise ATT&CK (`enterprise-attack`).
-    Enterprise,
-    /// ATT&CK for ICS (`ics-attack`).
-    Ics,
-    /// Mobile ATT&CK (`mobile-attack`).
-    Mobile,
-}
-
-impl Domain {
-    /// All domains, in display order.
-    pub const ALL: [Domain; 3] = [Domain::Enterprise, Domain::Ics, Domain::Mobile];
-
-    /// The short name used on the command line and in output (`enterprise`, `ics`, `mobile`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Domain::Enterprise => "enterprise",
-            Domain::Ics => "ics",
-            Domain::Mobile => "mobile",
-        }
-    }
-
-    /// The STIX `x_mitre_domains` value (`enterprise-attack`, ...).
-    pub fn stix_name(self) -> &'static str {
-        match self {
-            Domain::Enterprise => "enterprise-attack",
-            Domain::Ics => "ics-attack",
-            Domain::Mobile => "mobile-attack",
-        }
-    }
-
-    /// Parses a STIX `x_mitre_domains` value.
-    pub fn from_stix(name: &str) -> Option<Domain> {
-        Domain::ALL.into_iter().find(|d| d.stix_name() == name)
-    }
-}
-
-impl fmt::Display for Domain {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Domain {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let lower = s.to_ascii_lowercase();
-        Domain::ALL
-            .into_iter()
-            .find(|d| d.as_str() == lower || d.stix_name() == lower)
-            .ok_or_else(|| {
-                format!("unknown ATT&CK domain `{s}` (expected enterprise, ics or mobile)")
-            })
-    }
-}
+/// The ATT&CK domain: the catalog's type ([`crate::strategy::Domain`]), one for the catalog, the
+/// importer, coverage and the command line.
+pub use crate::strategy::Domain;
 
 /// Whether an object is current, revoked or deprecated.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

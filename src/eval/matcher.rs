@@ -41,7 +41,8 @@ use serde_json::Value;
 
 use crate::eval::events::lookup;
 use crate::lint::condition::{self, Expr, IdentIndex, Quantifier};
-use crate::lint::detection::{Detection, Item, ModifierKind, Selection};
+use crate::lint::detection::{Detection, Item, Selection};
+use crate::modifier::ModifierKind;
 use crate::yaml::{Node, Value as YValue};
 
 /// Values for `expand` placeholders (`%name%` → every value).

@@ -12,8 +12,8 @@ use lsp_types::{
 
 use crate::checks;
 use crate::diagnostic::Finding;
-use crate::lint::detection::{MODIFIERS, ModifierKind};
 use crate::lint::rule::RuleMeta;
+use crate::modifier::{MODIFIERS, ModifierKind};
 use crate::vocab::{Profile, Vocabulary};
 
 use super::context::{document_lines, key_path, line_key, profile_at, split_indent};

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::strategy::{Modifier, Selection, Strategy, Target, detection_key};
+use crate::strategy::{Baseline, ModifierKind, Selection, Strategy, Target, detection_key};
 
 /// Fixed namespace of draft ids: `id = uuid_v5(NAMESPACE, "<strategy>/<target>")`, and
 /// `"<strategy>/<target>/correlation"` for the companion correlation rule.
@@ -68,14 +68,8 @@ fn untyped_placeholder(m: &crate::strategy::FieldMatch) -> Option<(String, Strin
     if !m.values.iter().any(|v| v.contains("<<")) {
         return None;
     }
-    let kept: Vec<Modifier> = m
-        .modifiers
-        .iter()
-        .copied()
-        .filter(|x| !x.needs_typed_values())
-        .collect();
     Some((
-        detection_key(&m.field, &kept),
+        untyped_key(&m.field, &m.modifiers),
         format!(
             "fill with {}, then use the key {}",
             typed_what(typed),
@@ -84,8 +78,19 @@ fn untyped_placeholder(m: &crate::strategy::FieldMatch) -> Option<(String, Strin
     ))
 }
 
+/// The detection key of `field` without the modifiers that need typed values (for a
+/// placeholder value, which is neither a network nor a number).
+fn untyped_key(field: &str, modifiers: &[ModifierKind]) -> String {
+    let kept: Vec<ModifierKind> = modifiers
+        .iter()
+        .copied()
+        .filter(|m| !m.needs_typed_values())
+        .collect();
+    detection_key(field, &kept)
+}
+
 /// What a typed modifier's values are, for hints (`hours (0-23)`, `CIDR ranges`).
-fn typed_what(m: Modifier) -> String {
+fn typed_what(m: ModifierKind) -> String {
     match m.time_range() {
         Some((lo, hi)) => format!("{}s ({lo}-{hi})", m.as_str()),
         None => "CIDR ranges".to_owned(),
@@ -94,7 +99,7 @@ fn typed_what(m: Modifier) -> String {
 
 /// The values as printed under `modifiers`: a time-part modifier's values that are integers
 /// print as numbers (Sigma tools reject `'2'` under `|hour`), every other value as a string.
-pub fn typed_values(modifiers: &[Modifier], values: &[String]) -> Vec<ValueCtx> {
+pub fn typed_values(modifiers: &[ModifierKind], values: &[String]) -> Vec<ValueCtx> {
     let numeric = modifiers.iter().any(|m| m.time_range().is_some());
     values
         .iter()
@@ -125,7 +130,9 @@ pub struct SelectionCtx {
     pub alternatives: Vec<AlternativeCtx>,
 }
 
-fn selection(name: &str, note: Option<String>, alts: &[Selection]) -> SelectionCtx {
+/// A detection block of the draft as the templates print it (the exemplar generator compiles
+/// the same blocks with the eval engine).
+pub(super) fn selection(name: &str, note: Option<String>, alts: &[Selection]) -> SelectionCtx {
     SelectionCtx {
         name: name.to_owned(),
         note,
@@ -159,6 +166,76 @@ fn selection(name: &str, note: Option<String>, alts: &[Selection]) -> SelectionC
             })
             .collect(),
     }
+}
+
+/// The filter condition of one baseline as the draft prints it, with its comment. Baselines
+/// without examples (imported from ATT&CK) keep their placeholder even with `example_values`.
+pub(super) fn baseline_match(b: &Baseline, example_values: bool) -> (MatchCtx, String) {
+    let use_examples = example_values && !b.examples.is_empty();
+    let values = if use_examples {
+        b.examples.clone()
+    } else {
+        vec![b.placeholder()]
+    };
+    // A placeholder is not a network nor a number: pySigma rejects it under `|cidr` or a time
+    // part (`|hour`). Until the baseline is filled, the key goes without that modifier and the
+    // comment says what to fill and which key to use.
+    let typed = b.modifiers.iter().copied().find(|m| m.needs_typed_values());
+    if let Some(typed) = typed.filter(|_| !use_examples) {
+        (
+            MatchCtx {
+                key: untyped_key(&b.field, &b.modifiers),
+                values: typed_values(&[], &values),
+            },
+            format!(
+                "{} (fill with {}, then use the key {})",
+                b.description,
+                typed_what(typed),
+                b.key()
+            ),
+        )
+    } else {
+        (
+            MatchCtx {
+                key: b.key(),
+                values: typed_values(&b.modifiers, &values),
+            },
+            b.description.clone(),
+        )
+    }
+}
+
+/// The negated baseline filters of the draft of `target`: one per approved use, a grouped
+/// baseline (who AND from where) being one selection with one key per baseline, so every part
+/// must match to suppress. `example_values`: the baselines' examples instead of placeholders.
+pub(super) fn filters(target: &Target, example_values: bool) -> Vec<SelectionCtx> {
+    target
+        .baseline_filters()
+        .into_iter()
+        .map(|f| {
+            let (matches, notes): (Vec<MatchCtx>, Vec<String>) = f
+                .baselines
+                .iter()
+                .map(|b| baseline_match(b, example_values))
+                .unzip();
+            let note = if notes.len() == 1 {
+                notes.into_iter().next().unwrap_or_default()
+            } else {
+                format!(
+                    "approved use, every part must match: {}",
+                    notes.join("; and ")
+                )
+            };
+            SelectionCtx {
+                name: f.name,
+                note: Some(note),
+                alternatives: vec![AlternativeCtx {
+                    note: None,
+                    matches,
+                }],
+            }
+        })
+        .collect()
 }
 
 /// The `detection:` block.
@@ -332,76 +409,8 @@ impl DraftContext {
             ));
             condition.push("selection_context".to_owned());
         }
-        // Baselines without examples (imported from ATT&CK) keep their placeholder.
-        let use_examples =
-            |b: &crate::strategy::Baseline| options.example_values && !b.examples.is_empty();
-        let value_list = |b: &crate::strategy::Baseline| {
-            if use_examples(b) {
-                b.examples.clone()
-            } else {
-                vec![b.placeholder()]
-            }
-        };
-        // One filter per approved use: a grouped baseline (who AND from where) is one
-        // selection with one key per baseline, so every part must match to suppress.
-        let match_of = |b: &crate::strategy::Baseline| {
-            // A placeholder is not a network nor a number: pySigma rejects it under `|cidr`
-            // or a time part (`|hour`). Until the baseline is filled, the key goes without
-            // that modifier and the comment says what to fill and which key to use.
-            let typed = b.modifiers.iter().copied().find(|m| m.needs_typed_values());
-            if let Some(typed) = typed.filter(|_| !use_examples(b)) {
-                let kept: Vec<Modifier> = b
-                    .modifiers
-                    .iter()
-                    .copied()
-                    .filter(|m| !m.needs_typed_values())
-                    .collect();
-                (
-                    MatchCtx {
-                        key: detection_key(&b.field, &kept),
-                        values: typed_values(&[], &value_list(b)),
-                    },
-                    format!(
-                        "{} (fill with {}, then use the key {})",
-                        b.description,
-                        typed_what(typed),
-                        b.key()
-                    ),
-                )
-            } else {
-                (
-                    MatchCtx {
-                        key: b.key(),
-                        values: typed_values(&b.modifiers, &value_list(b)),
-                    },
-                    b.description.clone(),
-                )
-            }
-        };
-        let filters: Vec<SelectionCtx> = target
-            .baseline_filters()
-            .into_iter()
-            .map(|f| {
-                let (matches, notes): (Vec<MatchCtx>, Vec<String>) =
-                    f.baselines.iter().map(|b| match_of(b)).unzip();
-                let note = if notes.len() == 1 {
-                    notes.into_iter().next().unwrap_or_default()
-                } else {
-                    format!(
-                        "approved use, every part must match: {}",
-                        notes.join("; and ")
-                    )
-                };
-                SelectionCtx {
-                    name: f.name,
-                    note: Some(note),
-                    alternatives: vec![AlternativeCtx {
-                        note: None,
-                        matches,
-                    }],
-                }
-            })
-            .collect();
+        let filters = filters(target, options.example_values);
+        let use_examples = |b: &Baseline| options.example_values && !b.examples.is_empty();
         if !filters.is_empty() {
             condition.push("not 1 of filter_*".to_owned());
         }

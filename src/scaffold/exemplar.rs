@@ -13,15 +13,19 @@
 //!   only be suppressed once the baseline is filled with it, so such an exemplar would fail on
 //!   every fresh draft; this one passes before and after the baselines are filled.
 //!
-//! Every event is checked here against the draft's own conditions; a draft whose selection
-//! cannot be satisfied by a generated value (`<<todo:...>>` placeholders, `re` or `all` on the
-//! API selection) gets no exemplars rather than wrong ones.
-
-use std::net::IpAddr;
+//! Events are built here; they are checked by the eval engine, the matcher of `sigsmith eval`
+//! and `sigsmith test`, on the draft's detection blocks as the templates print them
+//! ([`super::context`]), so an exemplar says what `sigsmith test` will find. A draft whose
+//! selection cannot be satisfied by a generated value (`<<todo:...>>` placeholders, `re` or
+//! `all` on the API selection) gets no exemplars rather than wrong ones.
 
 use serde::Serialize;
+use serde_json::Value;
 
-use crate::strategy::{Baseline, ContextClass, FieldMatch, Modifier, Selection, Target};
+use super::context::{self, SelectionCtx};
+use crate::eval::matcher::{CompiledDetection, Placeholders};
+use crate::lint::detection::Detection;
+use crate::strategy::{Baseline, ContextClass, FieldMatch, ModifierKind, Target};
 
 /// One exemplar of the `sigsmith` block.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -89,18 +93,18 @@ fn satisfying(m: &FieldMatch) -> Option<String> {
     let first = m.values.first()?;
     if m.field.contains("<<")
         || m.values.iter().any(|v| v.contains("<<"))
-        || m.modifiers.contains(&Modifier::Re)
+        || m.modifiers.contains(&ModifierKind::Re)
     {
         return None;
     }
-    if m.modifiers.contains(&Modifier::Cidr) {
+    if m.modifiers.contains(&ModifierKind::Cidr) {
         return Some(address_in(first));
     }
     if let Some(part) = time_part(&m.modifiers) {
         return timestamp_with(part, first);
     }
-    if m.modifiers.contains(&Modifier::All) {
-        if !m.modifiers.contains(&Modifier::Contains) {
+    if m.modifiers.contains(&ModifierKind::All) {
+        if !m.modifiers.contains(&ModifierKind::Contains) {
             return None;
         }
         let parts: Vec<String> = m.values.iter().map(|v| literal(v)).collect();
@@ -110,13 +114,13 @@ fn satisfying(m: &FieldMatch) -> Option<String> {
 }
 
 /// The time-part modifier among `modifiers` (`hour`...), if any.
-fn time_part(modifiers: &[Modifier]) -> Option<Modifier> {
+fn time_part(modifiers: &[ModifierKind]) -> Option<ModifierKind> {
     modifiers.iter().copied().find(|m| m.time_range().is_some())
 }
 
 /// An exemplar timestamp (2026-01-15T13:37:00Z) whose `part` is `value`, or none when the value
 /// is not a number in the part's range.
-fn timestamp_with(part: Modifier, value: &str) -> Option<String> {
+fn timestamp_with(part: ModifierKind, value: &str) -> Option<String> {
     let n: i64 = value.trim().parse().ok()?;
     let (lo, hi) = part.time_range()?;
     if !(lo..=hi).contains(&n) {
@@ -125,112 +129,121 @@ fn timestamp_with(part: Modifier, value: &str) -> Option<String> {
     let n2 = i8::try_from(n).ok();
     let base = jiff::civil::date(2026, 1, 15).at(13, 37, 0, 0);
     let dt = match part {
-        Modifier::Minute => base.with().minute(n2?).build().ok()?,
-        Modifier::Hour => base.with().hour(n2?).build().ok()?,
-        Modifier::Day => base.with().day(n2?).build().ok()?,
-        Modifier::Month => base.with().month(n2?).build().ok()?,
-        Modifier::Year => base.with().year(i16::try_from(n).ok()?).build().ok()?,
-        Modifier::Week => jiff::civil::ISOWeekDate::new(2026, n2?, jiff::civil::Weekday::Thursday)
-            .ok()?
-            .date()
-            .at(13, 37, 0, 0),
+        ModifierKind::Minute => base.with().minute(n2?).build().ok()?,
+        ModifierKind::Hour => base.with().hour(n2?).build().ok()?,
+        ModifierKind::Day => base.with().day(n2?).build().ok()?,
+        ModifierKind::Month => base.with().month(n2?).build().ok()?,
+        ModifierKind::Year => base.with().year(i16::try_from(n).ok()?).build().ok()?,
+        ModifierKind::Week => {
+            jiff::civil::ISOWeekDate::new(2026, n2?, jiff::civil::Weekday::Thursday)
+                .ok()?
+                .date()
+                .at(13, 37, 0, 0)
+        }
         _ => return None,
     };
     Some(format!("{}Z", dt.strftime("%Y-%m-%dT%H:%M:%S")))
 }
 
-/// The `part` of an ISO 8601 timestamp (UTC), as Sigma's time-part modifiers read it.
-fn part_of(part: Modifier, value: &str) -> Option<i64> {
-    let ts: jiff::Timestamp = value.trim().parse().ok()?;
-    crate::lint::detection::ModifierKind::parse(part.as_str())?
-        .time_part_of(ts.to_zoned(jiff::tz::TimeZone::UTC).datetime())
-}
-
-fn in_network(value: &str, network: &str) -> bool {
-    let (addr, len) = match network.split_once('/') {
-        Some((a, l)) => (a, l.trim().parse::<u32>().ok()),
-        None => (network, None),
-    };
-    let (Ok(ip), Ok(net)) = (value.parse::<IpAddr>(), addr.trim().parse::<IpAddr>()) else {
-        return false;
-    };
-    match (ip, net) {
-        (IpAddr::V4(a), IpAddr::V4(n)) => {
-            let len = len.unwrap_or(32).min(32);
-            let mask = u32::MAX.checked_shl(32 - len).unwrap_or(0);
-            u32::from(a) & mask == u32::from(n) & mask
+/// Detection blocks compiled by the eval engine, with `condition` over them; `None` when the
+/// engine does not compile them (then no exemplar can be checked).
+fn compile(blocks: &[&SelectionCtx], condition: &str) -> Option<CompiledDetection> {
+    let mut detection = serde_json::Map::new();
+    for block in blocks {
+        let mut alternatives = Vec::new();
+        for alt in &block.alternatives {
+            let mut map = serde_json::Map::new();
+            for m in &alt.matches {
+                map.insert(m.key.clone(), serde_json::to_value(&m.values).ok()?);
+            }
+            alternatives.push(Value::Object(map));
         }
-        (IpAddr::V6(a), IpAddr::V6(n)) => {
-            let len = len.unwrap_or(128).min(128);
-            let mask = u128::MAX.checked_shl(128 - len).unwrap_or(0);
-            u128::from(a) & mask == u128::from(n) & mask
-        }
-        _ => false,
+        detection.insert(block.name.clone(), Value::Array(alternatives));
     }
+    detection.insert("condition".to_owned(), Value::String(condition.to_owned()));
+    // JSON is YAML: the text goes through the same loader and compiler as a rule file.
+    let stream = crate::yaml::parse(&Value::Object(detection).to_string());
+    if stream.error.is_some() {
+        return None;
+    }
+    let root = &stream.documents.first()?.root;
+    CompiledDetection::compile(&Detection::read(root, &[]), &Placeholders::default()).ok()
 }
 
-/// Whether `value` matches one pattern under `modifiers` (case-insensitive, as Sigma's default;
-/// wildcards in patterns are taken literally, which only makes this check stricter).
-fn value_matches(value: &str, modifiers: &[Modifier], pattern: &str) -> bool {
-    if modifiers.contains(&Modifier::Cidr) {
-        return in_network(value, pattern);
-    }
-    if modifiers.contains(&Modifier::Re) {
-        return regex::Regex::new(pattern).is_ok_and(|r| r.is_match(value));
-    }
-    if let Some(part) = time_part(modifiers) {
-        return part_of(part, value).is_some_and(|n| pattern.trim().parse() == Ok(n));
-    }
-    let v = value.to_lowercase();
-    let p = literal(pattern).to_lowercase();
-    if modifiers.contains(&Modifier::Contains) {
-        v.contains(&p)
-    } else if modifiers.contains(&Modifier::Startswith) {
-        v.starts_with(&p)
-    } else if modifiers.contains(&Modifier::Endswith) {
-        v.ends_with(&p)
-    } else {
-        v == p
-    }
+/// The draft of a target, compiled by the eval engine block by block.
+struct Draft {
+    /// `selection_api` alone.
+    api: CompiledDetection,
+    /// `selection_context` alone, when the target has a context constraint.
+    context: Option<CompiledDetection>,
+    /// The draft with its filters still empty (placeholders suppress nothing).
+    open: CompiledDetection,
+    /// The draft with the filters holding the baselines' example values.
+    filled: CompiledDetection,
+    /// Each filter with example values, alone, in [`Target::baseline_filters`] order.
+    filters: Vec<CompiledDetection>,
 }
 
-fn field_matches(event: &Flat, m: &FieldMatch) -> bool {
-    let Some(value) = get(event, &m.field) else {
-        return false;
-    };
-    let hit = |p: &String| value_matches(value, &m.modifiers, p);
-    if m.modifiers.contains(&Modifier::All) {
-        m.values.iter().all(hit)
-    } else {
-        m.values.iter().any(hit)
-    }
-}
-
-fn any_matches(event: &Flat, alternatives: &[Selection]) -> bool {
-    alternatives
-        .iter()
-        .any(|a| a.matches.iter().all(|m| field_matches(event, m)))
-}
-
-fn baseline_matches(event: &Flat, b: &Baseline) -> bool {
-    get(event, &b.field)
-        .is_some_and(|v| b.examples.iter().any(|p| value_matches(v, &b.modifiers, p)))
-}
-
-/// Whether the draft (API selection, context constraint, not any filter) matches `event`.
-/// `filled`: the filters hold the baselines' example values rather than placeholders.
-fn draft_matches(event: &Flat, target: &Target, filled: bool) -> bool {
-    any_matches(event, &target.api)
-        && target
+impl Draft {
+    fn new(target: &Target) -> Option<Draft> {
+        let api = context::selection("selection_api", None, &target.api);
+        let ctx = target
             .context_constraint
             .as_ref()
-            .is_none_or(|c| any_matches(event, &c.any_of))
-        && !(filled
-            && target.baseline_filters().iter().any(|f| {
-                f.baselines
-                    .iter()
-                    .all(|b| !b.examples.is_empty() && baseline_matches(event, b))
-            }))
+            .map(|c| context::selection("selection_context", None, &c.any_of));
+        let filters = context::filters(target, true);
+        let mut blocks = vec![&api];
+        let mut condition = "selection_api".to_owned();
+        if let Some(c) = &ctx {
+            blocks.push(c);
+            condition.push_str(" and selection_context");
+        }
+        let open = compile(&blocks, &condition)?;
+        blocks.extend(filters.iter());
+        if !filters.is_empty() {
+            condition.push_str(" and not 1 of filter_*");
+        }
+        Some(Draft {
+            api: compile(&[&api], "selection_api")?,
+            context: match &ctx {
+                Some(c) => Some(compile(&[c], "selection_context")?),
+                None => None,
+            },
+            open,
+            filled: compile(&blocks, &condition)?,
+            filters: filters
+                .iter()
+                .map(|f| compile(&[f], &f.name))
+                .collect::<Option<_>>()?,
+        })
+    }
+
+    /// Whether the draft matches `event`; `filled`: with the filters holding example values.
+    fn matches(&self, event: &Flat, filled: bool) -> bool {
+        let event = nest(event);
+        if filled {
+            self.filled.matches(&event)
+        } else {
+            self.open.matches(&event)
+        }
+    }
+}
+
+/// Whether `value` in `field` is one of the examples of baseline `b` (the filter of `b` alone,
+/// filled, matches it).
+fn baseline_matches(b: &Baseline, field: &str, value: &str) -> bool {
+    let (m, _) = context::baseline_match(b, true);
+    let block = SelectionCtx {
+        name: "filter".to_owned(),
+        note: None,
+        alternatives: vec![context::AlternativeCtx {
+            note: None,
+            matches: vec![m],
+        }],
+    };
+    !b.examples.is_empty()
+        && compile(&[&block], "filter")
+            .is_some_and(|d| d.matches(&nest(&vec![(field.to_owned(), value.to_owned())])))
 }
 
 /// A neutral value for a context field that matches none of its baselines.
@@ -243,7 +256,7 @@ fn neutral(field: &str, class: Option<ContextClass>, target: &Target) -> String 
     let lower = field.to_ascii_lowercase();
     let ip_like = baselines
         .iter()
-        .any(|b| b.modifiers.contains(&Modifier::Cidr))
+        .any(|b| b.modifiers.contains(&ModifierKind::Cidr))
         || lower.ends_with("ip")
         || lower.contains("ipaddress")
         || lower.ends_with("_addr");
@@ -265,11 +278,7 @@ fn neutral(field: &str, class: Option<ContextClass>, target: &Target) -> String 
             format!("unlisted-exemplar-{leaf}"),
         ]
     };
-    let clear = |v: &String| {
-        baselines
-            .iter()
-            .all(|b| !b.examples.iter().any(|p| value_matches(v, &b.modifiers, p)))
-    };
+    let clear = |v: &String| baselines.iter().all(|b| !baseline_matches(b, field, v));
     candidates
         .iter()
         .find(|v| clear(v))
@@ -281,21 +290,21 @@ fn neutral(field: &str, class: Option<ContextClass>, target: &Target) -> String 
 /// The value of a baseline's first example as it appears in an event the filter suppresses.
 fn example_event_value(b: &Baseline) -> Option<String> {
     let first = b.examples.first()?;
-    if b.modifiers.contains(&Modifier::Re) {
+    if b.modifiers.contains(&ModifierKind::Re) {
         return None;
     }
-    if b.modifiers.contains(&Modifier::Cidr) {
+    if b.modifiers.contains(&ModifierKind::Cidr) {
         return Some(address_in(first));
     }
     if let Some(part) = time_part(&b.modifiers) {
         return timestamp_with(part, first);
     }
     let lit = literal(first);
-    Some(if b.modifiers.contains(&Modifier::Startswith) {
+    Some(if b.modifiers.contains(&ModifierKind::StartsWith) {
         format!("{lit}exemplar")
-    } else if b.modifiers.contains(&Modifier::Endswith) {
+    } else if b.modifiers.contains(&ModifierKind::EndsWith) {
         format!("exemplar-{lit}")
-    } else if b.modifiers.contains(&Modifier::Contains) {
+    } else if b.modifiers.contains(&ModifierKind::Contains) {
         format!("exemplar {lit} exemplar")
     } else {
         lit
@@ -379,8 +388,10 @@ fn build(target: &Target, example_values: bool) -> Option<Vec<ExemplarCtx>> {
             set(&mut event, &b.field, neutral(&b.field, None, target));
         }
     }
-    // The positive event must match with the filters empty and with them filled.
-    if !draft_matches(&event, target, false) || !draft_matches(&event, target, true) {
+    // The positive event must match with the filters empty and with them filled (compiled
+    // only now: most imported drafts stop above, at a `<<todo:...>>` selection value).
+    let draft = Draft::new(target)?;
+    if !draft.matches(&event, false) || !draft.matches(&event, true) {
         return None;
     }
     let filled = example_values && target.baselines.iter().any(|b| !b.examples.is_empty());
@@ -393,14 +404,14 @@ fn build(target: &Target, example_values: bool) -> Option<Vec<ExemplarCtx>> {
         event: nest(&event),
     }];
     let negative = if filled {
-        negative_baseline(&event, target, &selection_fields)
+        negative_baseline(&event, target, &draft, &selection_fields)
     } else {
         None
     }
-    .or_else(|| negative_context(&event, target))
-    .or_else(|| negative_api(&event, target));
+    .or_else(|| negative_context(&event, target, &draft))
+    .or_else(|| negative_api(&event, target, &draft));
     if let Some((name, neg)) = negative
-        && !draft_matches(&neg, target, filled)
+        && !draft.matches(&neg, filled)
     {
         out.push(ExemplarCtx {
             name,
@@ -414,10 +425,12 @@ fn build(target: &Target, example_values: bool) -> Option<Vec<ExemplarCtx>> {
 fn negative_baseline(
     event: &Flat,
     target: &Target,
+    draft: &Draft,
     selection_fields: &[String],
 ) -> Option<(String, Flat)> {
     // A filter suppresses only when every baseline of its group matches: set them all.
-    target.baseline_filters().into_iter().find_map(|f| {
+    let filters = target.baseline_filters().into_iter().zip(&draft.filters);
+    filters.into_iter().find_map(|(f, compiled)| {
         if f.baselines
             .iter()
             .any(|b| selection_fields.contains(&b.field))
@@ -429,80 +442,87 @@ fn negative_baseline(
             set(&mut neg, &b.field, example_event_value(b)?);
         }
         let names: Vec<&str> = f.baselines.iter().map(|b| b.name.as_str()).collect();
-        f.baselines
-            .iter()
-            .all(|b| baseline_matches(&neg, b))
-            .then(|| {
-                (
-                    format!(
-                        "same call from baseline {} (example value)",
-                        names.join(" and ")
-                    ),
-                    neg,
-                )
-            })
+        compiled.matches(&nest(&neg)).then(|| {
+            (
+                format!(
+                    "same call from baseline {} (example value)",
+                    names.join(" and ")
+                ),
+                neg,
+            )
+        })
     })
 }
 
-fn negative_context(event: &Flat, target: &Target) -> Option<(String, Flat)> {
+fn negative_context(event: &Flat, target: &Target, draft: &Draft) -> Option<(String, Flat)> {
     let cc = target.context_constraint.as_ref()?;
+    let constraint = draft.context.as_ref()?;
     let mut neg = event.clone();
     for m in cc.any_of.iter().flat_map(|a| a.matches.iter()) {
         let leaf = m.field.rsplit('.').next().unwrap_or(&m.field);
         set(&mut neg, &m.field, format!("exemplar-other-{leaf}"));
     }
-    if any_matches(&neg, &cc.any_of) {
+    if constraint.matches(&nest(&neg)) {
         neg.retain(|(f, _)| {
             !cc.any_of
                 .iter()
                 .any(|a| a.matches.iter().any(|m| &m.field == f))
         });
     }
-    (!any_matches(&neg, &cc.any_of))
+    (!constraint.matches(&nest(&neg)))
         .then(|| ("same call outside the context constraint".to_owned(), neg))
 }
 
-fn negative_api(event: &Flat, target: &Target) -> Option<(String, Flat)> {
+fn negative_api(event: &Flat, target: &Target, draft: &Draft) -> Option<(String, Flat)> {
     let m = target.api.first()?.matches.last()?;
     let mut neg = event.clone();
     let leaf = m.field.rsplit('.').next().unwrap_or(&m.field);
     set(&mut neg, &m.field, format!("exemplar-other-{leaf}"));
-    (!any_matches(&neg, &target.api)).then(|| ("another API call".to_owned(), neg))
+    (!draft.api.matches(&nest(&neg))).then(|| ("another API call".to_owned(), neg))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::strategy::Selection;
+
+    /// Whether the eval engine matches `{field: value}` with `field|modifiers: pattern`.
+    fn engine_matches(modifiers: &[ModifierKind], pattern: &str, value: &str) -> bool {
+        let alt = Selection {
+            note: None,
+            matches: vec![FieldMatch {
+                field: "f".to_owned(),
+                modifiers: modifiers.to_vec(),
+                values: vec![pattern.to_owned()],
+            }],
+        };
+        let block = context::selection("sel", None, &[alt]);
+        let event = nest(&vec![("f".to_owned(), value.to_owned())]);
+        compile(&[&block], "sel").is_some_and(|d| d.matches(&event))
+    }
 
     #[test]
     fn time_part_exemplars_have_the_part_they_stand_for() {
         for (part, n) in [
-            (Modifier::Minute, 5),
-            (Modifier::Hour, 3),
-            (Modifier::Day, 31),
-            (Modifier::Week, 53),
-            (Modifier::Month, 12),
-            (Modifier::Year, 2030),
+            (ModifierKind::Minute, 5),
+            (ModifierKind::Hour, 3),
+            (ModifierKind::Day, 31),
+            (ModifierKind::Week, 53),
+            (ModifierKind::Month, 12),
+            (ModifierKind::Year, 2030),
         ] {
-            let ts = timestamp_with(part, &n.to_string());
-            assert_eq!(
-                ts.as_deref().and_then(|t| part_of(part, t)),
-                Some(n),
-                "{part:?} {ts:?}"
+            let ts = timestamp_with(part, &n.to_string()).expect("timestamp");
+            assert!(
+                engine_matches(&[part], &n.to_string(), &ts),
+                "{part:?} {ts}"
             );
-            assert!(value_matches(
-                ts.as_deref().unwrap_or_default(),
-                &[part],
-                &n.to_string()
-            ));
+            assert!(
+                !engine_matches(&[part], &(n - 1).to_string(), &ts),
+                "{part:?} {ts}"
+            );
         }
-        assert_eq!(timestamp_with(Modifier::Hour, "24"), None);
-        assert_eq!(timestamp_with(Modifier::Hour, "<<baseline:x>>"), None);
-        assert!(!value_matches(
-            "2026-01-15T13:37:00Z",
-            &[Modifier::Hour],
-            "3"
-        ));
+        assert_eq!(timestamp_with(ModifierKind::Hour, "24"), None);
+        assert_eq!(timestamp_with(ModifierKind::Hour, "<<baseline:x>>"), None);
     }
 
     #[test]
@@ -512,11 +532,16 @@ mod tests {
     }
 
     #[test]
-    fn networks() {
-        assert!(in_network("10.20.3.4", "10.20.0.0/16"));
-        assert!(!in_network("10.21.3.4", "10.20.0.0/16"));
-        assert!(in_network("2001:db8::1", "2001:db8::/32"));
-        assert!(!in_network("not-an-ip", "10.0.0.0/8"));
+    fn network_values_lie_in_the_network() {
+        for net in ["10.20.0.0/16", "2001:db8::/32", "192.0.2.7"] {
+            let cidr = [ModifierKind::Cidr];
+            assert!(engine_matches(&cidr, net, &address_in(net)), "{net}");
+        }
+        assert!(!engine_matches(
+            &[ModifierKind::Cidr],
+            "10.20.0.0/16",
+            "10.21.3.4"
+        ));
     }
 
     fn cloudtrail() -> Target {
@@ -579,10 +604,30 @@ mod tests {
         assert_eq!(ex[1].expect, "no-match");
     }
 
+    /// A baseline example with wildcards is matched as Sigma matches it. The generator's own
+    /// matcher took wildcards literally (`exemplar-*` as the text `exemplar-`), so it called
+    /// `exemplar-arn` outside the baseline and wrote a `match` exemplar that the filled filter
+    /// suppresses: `sigsmith test` failed on the fresh `--example-values` draft.
+    #[test]
+    fn wildcard_baseline_examples_match_as_in_sigma() {
+        let mut t = cloudtrail();
+        t.baselines.truncate(1);
+        t.baselines[0].modifiers.clear();
+        t.baselines[0].examples = vec!["exemplar-*".to_owned()];
+        assert!(engine_matches(&[], "exemplar-*", "exemplar-arn"));
+        let ex = exemplars(&t, true);
+        assert_eq!(ex.len(), 2, "{ex:?}");
+        for e in &ex {
+            let arn = flat(e, "userIdentity.arn").unwrap_or_default();
+            let suppressed = engine_matches(&[], "exemplar-*", &arn);
+            assert_eq!(e.expect == "match", !suppressed, "{e:?}");
+        }
+    }
+
     #[test]
     fn unsatisfiable_selections_get_no_exemplars() {
         let mut t = cloudtrail();
-        t.api[0].matches[0].modifiers = vec![Modifier::Re];
+        t.api[0].matches[0].modifiers = vec![ModifierKind::Re];
         assert!(exemplars(&t, false).is_empty());
         let mut t = cloudtrail();
         t.api[0].matches[0].values = vec!["<<todo:value>>".to_owned()];

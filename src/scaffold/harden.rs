@@ -21,7 +21,7 @@ use crate::lint::context::DocCtx;
 use crate::lint::document::DocKind;
 use crate::lint::fix;
 use crate::strategy::{
-    Baseline, Catalog, ContextConstraint, FieldMatch, Modifier, ObjectKind, Prompt, Selection,
+    Baseline, Catalog, ContextConstraint, FieldMatch, ModifierKind, ObjectKind, Prompt, Selection,
     Source, Strategy, Target,
 };
 use crate::vocab::{ContextClass, Profile};
@@ -158,7 +158,7 @@ pub fn generic_for(
             name: "approved_caller_networks".to_owned(),
             description: "Networks the approved callers make these calls from".to_owned(),
             field: field.clone(),
-            modifiers: vec![Modifier::Cidr],
+            modifiers: vec![ModifierKind::Cidr],
             examples: Vec::new(),
             group,
         });

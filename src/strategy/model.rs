@@ -42,25 +42,75 @@ pub enum ObjectKind {
     DataComponent,
 }
 
-/// The ATT&CK domain (matrix) of a strategy.
+/// An ATT&CK domain (matrix): of a catalog strategy, of an imported STIX bundle and its
+/// objects, of a coverage report. One type for the catalog, the ATT&CK importer
+/// ([`crate::attack`]), coverage and the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "lowercase")]
 pub enum Domain {
-    /// Enterprise ATT&CK.
+    /// Enterprise ATT&CK (`enterprise-attack`).
     Enterprise,
-    /// ATT&CK for ICS.
+    /// ATT&CK for ICS (`ics-attack`).
     Ics,
-    /// Mobile ATT&CK.
+    /// Mobile ATT&CK (`mobile-attack`).
     Mobile,
+}
+
+impl Domain {
+    /// All domains, in display order.
+    pub const ALL: [Domain; 3] = [Domain::Enterprise, Domain::Ics, Domain::Mobile];
+
+    /// The short name used on the command line, in catalog files and in output (`enterprise`,
+    /// `ics`, `mobile`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Domain::Enterprise => "enterprise",
+            Domain::Ics => "ics",
+            Domain::Mobile => "mobile",
+        }
+    }
+
+    /// The name ATT&CK gives the domain in prose and platform lists (`Enterprise`, `ICS`,
+    /// `Mobile`).
+    pub fn title(self) -> &'static str {
+        match self {
+            Domain::Enterprise => "Enterprise",
+            Domain::Ics => "ICS",
+            Domain::Mobile => "Mobile",
+        }
+    }
+
+    /// The STIX `x_mitre_domains` value (`enterprise-attack`, ...).
+    pub fn stix_name(self) -> &'static str {
+        match self {
+            Domain::Enterprise => "enterprise-attack",
+            Domain::Ics => "ics-attack",
+            Domain::Mobile => "mobile-attack",
+        }
+    }
+
+    /// Parses a STIX `x_mitre_domains` value.
+    pub fn from_stix(name: &str) -> Option<Domain> {
+        Domain::ALL.into_iter().find(|d| d.stix_name() == name)
+    }
 }
 
 impl fmt::Display for Domain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Domain::Enterprise => "enterprise",
-            Domain::Ics => "ics",
-            Domain::Mobile => "mobile",
-        })
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Domain {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let lower = s.to_ascii_lowercase();
+        Domain::ALL
+            .into_iter()
+            .find(|d| d.as_str() == lower || d.stix_name() == lower)
+            .ok_or_else(|| {
+                format!("unknown ATT&CK domain `{s}` (expected enterprise, ics or mobile)")
+            })
     }
 }
 
@@ -179,71 +229,12 @@ pub struct Prompt {
 /// A Sigma log source: the one type of the vocabulary ([`crate::vocab`]).
 pub use crate::vocab::LogSource;
 
-/// A Sigma value modifier applied to a field (`contains`, `startswith`, ...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Modifier {
-    /// `|contains`.
-    Contains,
-    /// `|startswith`.
-    Startswith,
-    /// `|endswith`.
-    Endswith,
-    /// `|re` (regular expression).
-    Re,
-    /// `|cidr`.
-    Cidr,
-    /// `|all`.
-    All,
-    /// `|minute`: the minute (0-59) of a timestamp field; the values are numbers.
-    Minute,
-    /// `|hour`: the hour (0-23) of a timestamp field (time windows without regular expressions).
-    Hour,
-    /// `|day`: the day of the month (1-31).
-    Day,
-    /// `|week`: the ISO week (1-53).
-    Week,
-    /// `|month`: the month (1-12).
-    Month,
-    /// `|year`: the year.
-    Year,
-}
-
-impl Modifier {
-    /// The Sigma spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Modifier::Contains => "contains",
-            Modifier::Startswith => "startswith",
-            Modifier::Endswith => "endswith",
-            Modifier::Re => "re",
-            Modifier::Cidr => "cidr",
-            Modifier::All => "all",
-            Modifier::Minute => "minute",
-            Modifier::Hour => "hour",
-            Modifier::Day => "day",
-            Modifier::Week => "week",
-            Modifier::Month => "month",
-            Modifier::Year => "year",
-        }
-    }
-
-    /// The inclusive range of a time-part modifier's values (as the linter checks them,
-    /// [`crate::lint::detection::ModifierKind::time_range`]), `None` for other modifiers.
-    pub fn time_range(self) -> Option<(i64, i64)> {
-        crate::lint::detection::ModifierKind::parse(self.as_str())
-            .and_then(crate::lint::detection::ModifierKind::time_range)
-    }
-
-    /// Whether the values must be typed for the modifier (networks for `cidr`, numbers for the
-    /// time parts): a `<<baseline:...>>` placeholder under it is rejected by Sigma tools.
-    pub fn needs_typed_values(self) -> bool {
-        self == Modifier::Cidr || self.time_range().is_some()
-    }
-}
+/// A Sigma value modifier: the one model of [`crate::modifier`], spelled as Sigma spells it in
+/// catalog files (`contains`, `cidr`, `hour`...).
+pub use crate::modifier::ModifierKind;
 
 /// Sigma detection key for a field and its modifiers (`userAgent|contains`).
-pub fn detection_key(field: &str, modifiers: &[Modifier]) -> String {
+pub fn detection_key(field: &str, modifiers: &[ModifierKind]) -> String {
     let mut key = field.to_owned();
     for m in modifiers {
         key.push('|');
@@ -260,7 +251,7 @@ pub struct FieldMatch {
     pub field: String,
     /// Value modifiers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub modifiers: Vec<Modifier>,
+    pub modifiers: Vec<ModifierKind>,
     /// Values; any of them matches.
     pub values: Vec<String>,
 }
@@ -317,7 +308,7 @@ pub struct Baseline {
     pub field: String,
     /// Value modifiers of the filter (`cidr` for networks, `re` for time windows...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub modifiers: Vec<Modifier>,
+    pub modifiers: Vec<ModifierKind>,
     /// Realistic example values, used by `sigsmith new --example-values`. Empty for baselines
     /// imported from ATT&CK mutable elements (ATT&CK gives no values); the placeholder stays.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -3,8 +3,8 @@
 use crate::declare_rule;
 use crate::diagnostic::{Finding, Fix, Severity};
 use crate::lint::context::DocCtx;
-use crate::lint::detection::{MODIFIERS, REGEX_FLAGS, is_known_modifier};
 use crate::lint::fix;
+use crate::modifier::{MODIFIERS, ModifierKind, is_known_modifier};
 
 declare_rule! {
     /// ## What it does
@@ -43,20 +43,6 @@ declare_rule! {
     }
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 /// The closest known modifiers (at most two edits away, case ignored), closest first.
 fn close_matches(m: &str) -> Vec<(usize, &'static str)> {
     let lower = m.to_ascii_lowercase();
@@ -64,7 +50,7 @@ fn close_matches(m: &str) -> Vec<(usize, &'static str)> {
         .iter()
         .copied()
         .filter(|k| k.len() > 2)
-        .map(|k| (edit_distance(&lower, k), k))
+        .map(|k| (crate::checks::levenshtein(&lower, k), k))
         .filter(|(d, _)| *d <= 2)
         .collect();
     close.sort_unstable();
@@ -115,7 +101,7 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
                     ));
                 }
                 out.push(finding);
-            } else if REGEX_FLAGS.contains(&m.name) && !has_re {
+            } else if m.kind.is_some_and(ModifierKind::is_regex_flag) && !has_re {
                 out.push(cx.finding_span(
                     &UnknownModifier::META,
                     span,
