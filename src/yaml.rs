@@ -514,8 +514,18 @@ fn resolve_plain(text: Cow<'_, str>) -> Value {
     {
         return Value::Float(f);
     }
-    // The parser's own buffer when it made one (plain scalars are built, not borrowed).
-    Value::Str(text.into_owned())
+    Value::Str(owned(text))
+}
+
+/// The scalar's text as an owned string: the parser's own buffer when it made one (plain and
+/// quoted scalars are built, not borrowed), trimmed when it is mostly slack (the parser reserves
+/// 128 bytes ahead for every scalar, and a large file has tens of thousands of short ones).
+fn owned(text: Cow<'_, str>) -> String {
+    let mut s = text.into_owned();
+    if s.capacity() > 2 * s.len() + 32 {
+        s.shrink_to_fit();
+    }
+    s
 }
 
 /// YAML 1.2 core-schema float: `[0-9]*(\.[0-9]*)?([eE][-+]?[0-9]+)?` with at least one digit.
@@ -547,17 +557,17 @@ fn scalar_value(text: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> (V
     if let Some(tag) = tag {
         if tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!" {
             match tag.suffix.as_str() {
-                "str" => return (Value::Str(text.into_owned()), style_out),
+                "str" => return (Value::Str(owned(text)), style_out),
                 "null" => return (Value::Null, style_out),
                 _ => return (resolve_plain(text), style_out),
             }
         }
-        return (Value::Str(text.into_owned()), style_out);
+        return (Value::Str(owned(text)), style_out);
     }
     if style == ScalarStyle::Plain {
         (resolve_plain(text), style_out)
     } else {
-        (Value::Str(text.into_owned()), style_out)
+        (Value::Str(owned(text)), style_out)
     }
 }
 

@@ -149,12 +149,12 @@ fn projection_never_changes_a_verdict() {
                     .expect("schema compiles")
                     .is_empty(),
             );
-            // Mutants: every fixture's nodes, and for the corpus every 8th file's first 40
+            // Mutants: every fixture's nodes, and for the corpus every 16th file's first 40
             // nodes (the whole corpus would take minutes in a debug build).
             let count = nodes(&doc.root).len();
             let limit = if path.starts_with(&fixtures) {
                 count
-            } else if i % 8 == 0 {
+            } else if i % 16 == 0 {
                 count.min(40)
             } else {
                 0
