@@ -37,20 +37,6 @@ fn data() -> Option<&'static AttackData> {
     .as_ref()
 }
 
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            yaml_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "yml" || x == "yaml") {
-            out.push(p);
-        }
-    }
-}
-
 /// The SigmaHQ corpus's coverage, computed once.
 fn sigmahq() -> Option<&'static Coverage> {
     static COV: OnceLock<Option<Coverage>> = OnceLock::new();
@@ -58,7 +44,7 @@ fn sigmahq() -> Option<&'static Coverage> {
         let shared = common::shared_dir()?;
         let data = data()?;
         let mut files = Vec::new();
-        yaml_files(&shared.join("corpora/sigmahq/rules"), &mut files);
+        common::yaml_files(&shared.join("corpora/sigmahq/rules"), &mut files);
         files.sort();
         let sources: Vec<SourceFile> = files
             .into_iter()

@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
 use sigsmith::schema::{self, SchemaKind};
 use sigsmith::yaml::{self, Node, Value};
 
@@ -16,20 +14,6 @@ const KINDS: [SchemaKind; 3] = [
     SchemaKind::SigmaCorrelation,
     SchemaKind::SigmaFilter,
 ];
-
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            yaml_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "yml" || x == "yaml") {
-            out.push(p);
-        }
-    }
-}
 
 /// Every node of `root`, depth first (the root first).
 fn nodes(root: &Node) -> Vec<&Node> {
@@ -130,9 +114,9 @@ fn agree(root: &Node, what: &str, failures: &mut Vec<String>) -> usize {
 fn projection_never_changes_a_verdict() {
     let mut files = Vec::new();
     let fixtures = common::repo_root().join("tests/fixtures");
-    yaml_files(&fixtures, &mut files);
+    common::yaml_files(&fixtures, &mut files);
     if let Some(shared) = common::shared_dir() {
-        yaml_files(&shared.join("corpora/sigmahq"), &mut files);
+        common::yaml_files(&shared.join("corpora/sigmahq"), &mut files);
     }
     files.sort();
     let mut failures = Vec::new();

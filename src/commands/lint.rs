@@ -613,12 +613,6 @@ pub fn run(args: LintArgs, globals: Globals) -> anyhow::Result<ExitCode> {
                 .map_or_else(String::new, |v| v.get_name().to_owned())
         );
     }
-    // The main thread is one of the workers (rayon's default pool leaves it idle beside as
-    // many threads as cores): one thread and one allocator arena fewer, the same parallelism.
-    // A pool that exists already (a test calling `run` twice) is kept.
-    let _ = rayon::ThreadPoolBuilder::new()
-        .use_current_thread()
-        .build_global();
     let cwd = std::env::current_dir().context("cannot determine the current folder")?;
     if args.explain {
         return explain(&args, &cwd);
