@@ -692,15 +692,19 @@ pub fn run(args: LintArgs, globals: Globals) -> anyhow::Result<ExitCode> {
             }
             Ok(())
         }
-        None => {
-            let stdout = io::stdout();
-            // Buffered: standard output is line-buffered, and a report of 80,000 findings is
-            // millions of lines (one write system call each without this).
+        // Buffered: standard output is line-buffered, and a report of 80,000 findings is
+        // millions of lines (one write system call each without this).
+        None if styled_format(&args) => {
             let mut out = io::BufWriter::with_capacity(
                 64 * 1024,
-                anstream::AutoStream::new(stdout.lock(), color_choice(globals.color)),
+                anstream::AutoStream::new(io::stdout().lock(), color_choice(globals.color)),
             );
             render(&mut out, true).and_then(|()| out.flush())
+        }
+        // Machine formats carry no styles: written as they are, not scanned for escape codes.
+        None => {
+            let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+            render(&mut out, false).and_then(|()| out.flush())
         }
     };
     match written {
@@ -728,9 +732,18 @@ pub fn run(args: LintArgs, globals: Globals) -> anyhow::Result<ExitCode> {
         }
         let _ = writeln!(err, "{}", outcome.summary.line());
     }
-    Ok(if outcome.failed {
+    let code = if outcome.failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
+    };
+    // The process ends next: freeing the findings, texts and summaries one allocation at a
+    // time would only delay the exit that returns all of it at once.
+    std::mem::forget((outcome, sources, fixed));
+    Ok(code)
+}
+
+/// Whether the report format writes styles (colours, bold) that a terminal may show.
+fn styled_format(args: &LintArgs) -> bool {
+    args.statistics || matches!(args.format, Format::Text | Format::Concise)
 }
