@@ -116,6 +116,9 @@ pub struct Found {
     /// [`UnreadableFile`] findings for what could not be listed or opened, sorted.
     pub problems: Vec<Finding>,
     stdin: Option<Result<Vec<u8>, (Pos, String)>>,
+    /// The folder the shown paths are relative to: a file's absolute path is this joined with
+    /// its shown path, normalised (kept once here rather than once per file).
+    cwd: PathBuf,
 }
 
 /// One file to read.
@@ -123,8 +126,13 @@ pub struct Found {
 pub struct FileRef {
     /// The path as shown to the user (`-` for standard input).
     pub display: PathBuf,
-    abs: PathBuf,
     stdin: bool,
+}
+
+/// A file found, with its absolute path for de-duplication.
+struct Candidate {
+    file: FileRef,
+    abs: PathBuf,
 }
 
 impl Found {
@@ -137,7 +145,7 @@ impl Found {
                 None => Ok(String::new()),
             }
         } else {
-            read_path(&file.abs)
+            read_path(&normalize(&self.cwd.join(&file.display)))
         };
         match text {
             Ok(text) => Ok(SourceFile {
@@ -214,10 +222,12 @@ pub fn find_in(
                 return Err(DiscoverError::StdinTwice);
             }
             saw_stdin = true;
-            candidates.push(FileRef {
-                display: PathBuf::from("-"),
+            candidates.push(Candidate {
+                file: FileRef {
+                    display: PathBuf::from("-"),
+                    stdin: true,
+                },
                 abs: PathBuf::from("-"),
-                stdin: true,
             });
             continue;
         }
@@ -240,16 +250,18 @@ pub fn find_in(
             }
             Ok(_) => {
                 if !excludes.is_excluded(&abs, false) {
-                    candidates.push(FileRef {
-                        display,
+                    candidates.push(Candidate {
+                        file: FileRef {
+                            display,
+                            stdin: false,
+                        },
                         abs,
-                        stdin: false,
                     });
                 }
             }
         }
     }
-    candidates.sort_by_cached_key(|c| path_key(&c.display));
+    candidates.sort_by_cached_key(|c| path_key(&c.file.display));
     // The same file listed twice under one path (by git and by the walk) has the same shown
     // path, so the copies are neighbours after the (stable) sort; only several paths on the
     // command line (`rules rules/aws`, `. /abs/path`) can list it under two shown paths.
@@ -260,8 +272,11 @@ pub fn find_in(
         candidates.retain(|c| seen.insert(c.abs.clone()));
     }
     problems.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // Every shown path is the absolute one relative to `cwd` (`normalize(cwd/shown)`), so the
+    // absolute paths need not be kept.
     Ok(Found {
-        files: candidates,
+        files: candidates.into_iter().map(|c| c.file).collect(),
+        cwd: cwd.to_path_buf(),
         problems,
         stdin: saw_stdin.then(|| read_limited(stdin)),
     })
@@ -296,7 +311,7 @@ fn walk(
     display_root: &Path,
     abs_root: &Path,
     excludes: &Excludes,
-    candidates: &mut Vec<FileRef>,
+    candidates: &mut Vec<Candidate>,
     problems: &mut Vec<Finding>,
 ) {
     // `display_root` is clean already (no `.` components) and so is the part of a walked path
@@ -336,10 +351,12 @@ fn walk(
         }
         // Deleted from the work tree, or a link to a folder: nothing to read.
         if std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-            candidates.push(FileRef {
-                display: shown(&path),
+            candidates.push(Candidate {
+                file: FileRef {
+                    display: shown(&path),
+                    stdin: false,
+                },
                 abs: path,
-                stdin: false,
             });
         }
     }
@@ -375,10 +392,12 @@ fn walk(
         } else if !ft.is_file() {
             continue;
         }
-        candidates.push(FileRef {
-            display: shown(path),
+        candidates.push(Candidate {
+            file: FileRef {
+                display: shown(path),
+                stdin: false,
+            },
             abs: path.to_path_buf(),
-            stdin: false,
         });
     }
 }
