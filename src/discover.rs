@@ -320,7 +320,7 @@ fn walk(
     let shown = |p: &Path| -> PathBuf {
         match p.strip_prefix(abs_root) {
             Ok(rel) if rel.as_os_str().is_empty() => display_root.to_path_buf(),
-            Ok(rel) if at_cwd => clean_display(rel),
+            Ok(rel) if at_cwd => rel.to_path_buf(),
             Ok(rel) => display_root.join(rel),
             Err(_) => clean_display(p),
         }

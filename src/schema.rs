@@ -242,10 +242,7 @@ fn project(node: &Node, reach: &Reach) -> Json {
         ) => {
             let mut map = serde_json::Map::with_capacity(entries.len());
             for (k, v) in entries {
-                let key = k
-                    .scalar_text()
-                    .map(std::borrow::Cow::into_owned)
-                    .unwrap_or_default();
+                let key = k.json_key();
                 let reach = properties
                     .iter()
                     .find_map(|(name, reach)| (*name == key).then_some(reach))

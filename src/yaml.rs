@@ -228,6 +228,12 @@ impl Node {
             .map(|(k, _)| k)
     }
 
+    /// This node as the key of a JSON object: its scalar text, or `""` for a collection
+    /// (JSON keys are strings; what [`Node::to_json`] writes for every mapping key).
+    pub fn json_key(&self) -> String {
+        self.scalar_text().map(Cow::into_owned).unwrap_or_default()
+    }
+
     /// Converts the node to JSON (for schema validation). Non-string keys become their text.
     pub fn to_json(&self) -> serde_json::Value {
         match &self.value {
@@ -244,8 +250,7 @@ impl Node {
             Value::Map(entries) => {
                 let mut map = serde_json::Map::with_capacity(entries.len());
                 for (k, v) in entries {
-                    let key = k.scalar_text().map(Cow::into_owned).unwrap_or_default();
-                    map.insert(key, v.to_json());
+                    map.insert(k.json_key(), v.to_json());
                 }
                 serde_json::Value::Object(map)
             }

@@ -1044,16 +1044,12 @@ fn schemes() -> &'static Schemes {
     })
 }
 
-/// The profile (its index) whose pattern among `candidates` matches `ls` on the most keys, by
-/// `f`; on equal scores the last one.
-fn best_index<'a>(
-    ls: &LogSource,
-    candidates: impl Iterator<Item = (usize, &'a LogSource)>,
-    f: fn(&LogSource, &LogSource) -> Option<usize>,
-) -> Option<usize> {
+/// The profile index with the highest positive score among `(score, profile)` pairs; on equal
+/// scores the last one.
+fn best_scored(scored: impl Iterator<Item = (Option<usize>, usize)>) -> Option<usize> {
     let mut best: Option<(usize, usize)> = None;
-    for (i, pattern) in candidates {
-        if let Some(s) = f(pattern, ls)
+    for (score, i) in scored {
+        if let Some(s) = score
             && s > 0
             && best.is_none_or(|(b, _)| s >= b)
         {
@@ -1063,18 +1059,10 @@ fn best_index<'a>(
     best.map(|(_, i)| i)
 }
 
-/// [`best_index`] with [`LogSource::match_normalized`], over normalised keys.
+/// The profile (its index) of the normalised log source among `candidates` that matches the
+/// normalised keys `have` on the most keys ([`LogSource::match_normalized`]).
 fn best_normalized(have: &[Option<String>; 3], candidates: &[NormLogSource]) -> Option<usize> {
-    let mut best: Option<(usize, usize)> = None;
-    for l in candidates {
-        if let Some(s) = l.score(have)
-            && s > 0
-            && best.is_none_or(|(b, _)| s >= b)
-        {
-            best = Some((s, l.profile));
-        }
-    }
-    best.map(|(_, i)| i)
+    best_scored(candidates.iter().map(|l| (l.score(have), l.profile)))
 }
 
 /// What a rule's `logsource` keys alone say about its log source.
@@ -1223,27 +1211,25 @@ impl Vocabulary {
             self.memo.put(key, verdict.clone());
             verdict
         });
-        let profile = |i: usize| self.profiles.get(i);
-        match by_keys {
-            ByKeys::Named(i, how) => profile(i).map(|profile| Recognition { profile, how }),
-            ByKeys::Product(indices) => {
-                let product_profiles: Vec<&Profile> =
-                    indices.iter().filter_map(|&i| profile(i)).collect();
-                self.infer(&product_profiles, fields, false)
-                    .map(|p| Recognition {
-                        profile: p,
-                        how: How::Inferred,
-                    })
+        let product_profiles: Vec<&Profile> = match by_keys {
+            ByKeys::Named(i, how) => {
+                return self
+                    .profiles
+                    .get(i)
+                    .map(|profile| Recognition { profile, how });
             }
-            ByKeys::NotApi => None,
-            ByKeys::Unscoped => {
-                let all: Vec<&Profile> = self.profiles.iter().collect();
-                self.infer(&all, fields, true).map(|p| Recognition {
-                    profile: p,
-                    how: How::Inferred,
-                })
-            }
-        }
+            ByKeys::NotApi => return None,
+            ByKeys::Unscoped => return self.recognize_fields(fields),
+            ByKeys::Product(indices) => indices
+                .iter()
+                .filter_map(|&i| self.profiles.get(i))
+                .collect(),
+        };
+        self.infer(&product_profiles, fields, false)
+            .map(|p| Recognition {
+                profile: p,
+                how: How::Inferred,
+            })
     }
 
     /// What the `logsource` keys alone say (the part of [`Vocabulary::recognize`] that does
@@ -1255,7 +1241,7 @@ impl Vocabulary {
                 .enumerate()
                 .flat_map(|(i, p)| p.logsources.iter().map(move |l| (i, l)))
         };
-        if let Some(i) = best_index(ls, canonical(), LogSource::match_score) {
+        if let Some(i) = best_scored(canonical().map(|(i, l)| (l.match_score(ls), i))) {
             return ByKeys::Named(i, How::Exact);
         }
         // From here on keys are compared without case and separators: the rule's keys are
