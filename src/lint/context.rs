@@ -267,6 +267,25 @@ pub struct Presence {
     pub message: String,
 }
 
+/// What a correlation rule's or a filter's block says, for the repository-wide checks.
+#[derive(Debug, Clone, Default)]
+pub struct BlockSummary {
+    /// For correlation rules: `generate: true` (the referenced rules also alert on their own).
+    pub generate: bool,
+    /// For correlation rules and filters: the rule references (`rules:`), with the span of
+    /// each value.
+    pub references: Vec<(String, Span)>,
+    /// Position of the `correlation`/`filter` key.
+    pub block_pos: Pos,
+    /// For correlation rules: the `group-by` fields with positions.
+    pub group_by: Vec<(String, Pos)>,
+    /// For correlation rules: field aliases.
+    pub aliases: Vec<Alias>,
+    /// For filters: the fields their selections constrain (classified later with the profile
+    /// of each rule the filter applies to).
+    pub filter_fields: Vec<String>,
+}
+
 /// What the repository-wide checks need to know about one document.
 #[derive(Debug, Clone)]
 pub struct DocSummary {
@@ -286,20 +305,9 @@ pub struct DocSummary {
     pub title: Option<(String, Span)>,
     /// Name of the vocabulary profile of its log source.
     pub profile: Option<String>,
-    /// For correlation rules: `generate: true` (the referenced rules also alert on their own).
-    pub generate: bool,
-    /// For correlation rules and filters: the rule references (`rules:`), with the span of
-    /// each value.
-    pub references: Vec<(String, Span)>,
-    /// Position of the `correlation`/`filter` key.
-    pub block_pos: Pos,
-    /// For correlation rules: the `group-by` fields with positions.
-    pub group_by: Vec<(String, Pos)>,
-    /// For correlation rules: field aliases.
-    pub aliases: Vec<Alias>,
-    /// For filters: the fields their selections constrain (classified later with the profile
-    /// of each rule the filter applies to).
-    pub filter_fields: Vec<String>,
+    /// For correlation rules and filters: what their `correlation`/`filter` block says (boxed:
+    /// most documents are detection rules, and a repository's summaries are all kept).
+    pub block: Option<Box<BlockSummary>>,
     /// For API-audit rules that can fire on API presence alone: why.
     pub presence: Option<Presence>,
 }
@@ -366,40 +374,74 @@ impl DocSummary {
             name: attr("name"),
             title: attr("title"),
             profile: cx.profile.map(|p| p.name.clone()),
-            generate: block
-                .and_then(|b| b.get("generate"))
-                .or_else(|| {
-                    (doc.kind == DocKind::Correlation)
-                        .then(|| doc.root.get("generate"))
-                        .flatten()
+            block: matches!(doc.kind, DocKind::Correlation | DocKind::Filter).then(|| {
+                Box::new(BlockSummary {
+                    generate: block
+                        .and_then(|b| b.get("generate"))
+                        .or_else(|| {
+                            (doc.kind == DocKind::Correlation)
+                                .then(|| doc.root.get("generate"))
+                                .flatten()
+                        })
+                        .is_some_and(|g| matches!(g.value, crate::yaml::Value::Bool(true))),
+                    references: str_list(block.and_then(|b| b.get("rules")))
+                        .into_iter()
+                        .map(|(r, node)| (r, node_span(node)))
+                        .collect(),
+                    block_pos: doc.key_pos(block_key),
+                    group_by: str_list(block.and_then(|b| b.get("group-by")))
+                        .into_iter()
+                        .map(|(g, node)| (g, node.pos()))
+                        .collect(),
+                    aliases,
+                    filter_fields: match (doc.kind, &cx.detection) {
+                        (DocKind::Filter, Some(det)) => {
+                            let mut fields: Vec<String> = det
+                                .selections
+                                .iter()
+                                .flat_map(|s| s.items())
+                                .filter_map(|i| i.field.map(str::to_owned))
+                                .collect();
+                            fields.sort();
+                            fields.dedup();
+                            fields
+                        }
+                        _ => Vec::new(),
+                    },
                 })
-                .is_some_and(|g| matches!(g.value, crate::yaml::Value::Bool(true))),
-            references: str_list(block.and_then(|b| b.get("rules")))
-                .into_iter()
-                .map(|(r, node)| (r, node_span(node)))
-                .collect(),
-            block_pos: doc.key_pos(block_key),
-            group_by: str_list(block.and_then(|b| b.get("group-by")))
-                .into_iter()
-                .map(|(g, node)| (g, node.pos()))
-                .collect(),
-            aliases,
-            filter_fields: match (doc.kind, &cx.detection) {
-                (DocKind::Filter, Some(det)) => {
-                    let mut fields: Vec<String> = det
-                        .selections
-                        .iter()
-                        .flat_map(|s| s.items())
-                        .filter_map(|i| i.field.map(str::to_owned))
-                        .collect();
-                    fields.sort();
-                    fields.dedup();
-                    fields
-                }
-                _ => Vec::new(),
-            },
+            }),
             presence,
         }
+    }
+
+    /// `generate: true` of a correlation rule.
+    pub fn generate(&self) -> bool {
+        self.block.as_ref().is_some_and(|b| b.generate)
+    }
+
+    /// The rule references of a correlation rule or filter (`rules:`), with their spans.
+    pub fn references(&self) -> &[(String, Span)] {
+        self.block.as_ref().map_or(&[], |b| &b.references)
+    }
+
+    /// Position of the `correlation`/`filter` key, or the document's start.
+    pub fn block_pos(&self) -> Pos {
+        self.block.as_ref().map_or(self.start, |b| b.block_pos)
+    }
+
+    /// The `group-by` fields of a correlation rule, with positions.
+    pub fn group_by(&self) -> &[(String, Pos)] {
+        self.block.as_ref().map_or(&[], |b| &b.group_by)
+    }
+
+    /// The field aliases of a correlation rule.
+    pub fn aliases(&self) -> &[Alias] {
+        self.block.as_ref().map_or(&[], |b| &b.aliases)
+    }
+
+    /// The fields a filter's selections constrain, sorted.
+    pub fn filter_fields(&self) -> &[String] {
+        self.block.as_ref().map_or(&[], |b| &b.filter_fields)
     }
 
     /// Whether `reference` (an id or a name in a correlation/filter) names this document.
@@ -411,7 +453,7 @@ impl DocSummary {
     /// The field a `group-by` entry stands for in the events of the rule referenced as one of
     /// `rule_refs` (resolving aliases), or the entry itself.
     pub fn resolve_group_field<'s>(&'s self, entry: &'s str, rule_refs: &[&str]) -> &'s str {
-        if let Some(alias) = self.aliases.iter().find(|a| a.name == entry)
+        if let Some(alias) = self.aliases().iter().find(|a| a.name == entry)
             && let Some((_, f)) = alias
                 .fields
                 .iter()
@@ -451,7 +493,7 @@ impl<'a> RepoCtx<'a> {
         }
         let mut referrers: HashMap<&'a str, Vec<usize>> = HashMap::new();
         for (i, d) in docs.iter().enumerate() {
-            for (r, _) in &d.references {
+            for (r, _) in d.references() {
                 let v = referrers.entry(r.as_str()).or_default();
                 if v.last() != Some(&i) {
                     v.push(i);

@@ -163,7 +163,9 @@ fn lint_file(source: &SourceFile, opts: &LintOptions) -> FileResult {
 /// repository-wide ones (duplicate ids, correlation references, API001's correlation rescue).
 pub fn lint_sources(sources: &[SourceFile], opts: &LintOptions) -> LintOutput {
     let results: Vec<FileResult> = sources.par_iter().map(|s| lint_file(s, opts)).collect();
-    finish(results, sources.len(), opts)
+    let mut sizes = Sizes::default();
+    results.iter().for_each(|r| sizes.add(r));
+    finish(results.into_iter(), sizes, opts)
 }
 
 /// What [`lint_found`] returns: the lint output, the texts it was asked to keep, and the
@@ -199,21 +201,26 @@ pub fn lint_found(
             Ok((result, kept))
         })
         .collect();
-    let mut files = Vec::with_capacity(results.len());
+    // The kept texts are taken out first and the per-file results merged straight from
+    // `results`: no second vector of them.
+    let mut results = results;
     let mut kept = Vec::new();
-    let mut unreadable = Vec::new();
-    for r in results {
-        match r {
-            Ok((result, source)) => {
-                files.push(result);
-                kept.extend(source);
-            }
-            Err(problem) => unreadable.push(*problem),
-        }
+    let mut sizes = Sizes::default();
+    for (result, source) in results.iter_mut().flatten() {
+        kept.extend(source.take());
+        sizes.add(result);
     }
-    let read = files.len();
+    let mut unreadable = Vec::new();
+    let files = results.into_iter().filter_map(|r| match r {
+        Ok((result, _)) => Some(result),
+        Err(problem) => {
+            unreadable.push(*problem);
+            None
+        }
+    });
+    let output = finish(files, sizes, opts);
     Streamed {
-        output: finish(files, read, opts),
+        output,
         kept,
         unreadable,
     }
@@ -229,17 +236,36 @@ pub fn warm_up() {
     let _ = registry::all();
 }
 
+/// How many files, summaries and findings [`finish`] merges, to size its vectors once.
+#[derive(Default, Clone, Copy)]
+struct Sizes {
+    files: usize,
+    summaries: usize,
+    findings: usize,
+}
+
+impl Sizes {
+    fn add(&mut self, r: &FileResult) {
+        self.files += 1;
+        self.summaries += r.summaries.len();
+        self.findings += r.findings.len();
+    }
+}
+
 /// Merges the per-file results (in path order) and runs the repository-wide checks.
-fn finish(results: Vec<FileResult>, files: usize, opts: &LintOptions) -> LintOutput {
+fn finish(
+    results: impl Iterator<Item = FileResult>,
+    sizes: Sizes,
+    opts: &LintOptions,
+) -> LintOutput {
     let mut out = LintOutput {
-        files,
+        files: sizes.files,
         ..LintOutput::default()
     };
     // Sized once: the summaries of a large repository are megabytes, and a growing vector
     // would hold its old and new buffers at once.
-    let mut summaries = Vec::with_capacity(results.iter().map(|r| r.summaries.len()).sum());
-    out.findings
-        .reserve_exact(results.iter().map(|r| r.findings.len()).sum());
+    let mut summaries = Vec::with_capacity(sizes.summaries);
+    out.findings.reserve_exact(sizes.findings);
     for r in results {
         out.findings.extend(r.findings);
         out.documents += r.documents;

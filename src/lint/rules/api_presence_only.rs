@@ -475,15 +475,15 @@ pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
             .collect();
         let correlations = cx.correlations_of(doc);
         let rescued = correlations.iter().any(|c| {
-            !c.generate
-                && c.group_by.iter().any(|(g, _)| {
+            !c.generate()
+                && c.group_by().iter().any(|(g, _)| {
                     profile
                         .classify(c.resolve_group_field(g, &refs))
                         .is_context()
                 })
         });
         let filtered = cx.filters_of(doc).iter().any(|flt| {
-            flt.filter_fields
+            flt.filter_fields()
                 .iter()
                 .any(|f| profile.classify(f).is_context())
         });
@@ -497,8 +497,8 @@ pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
             presence.message.clone(),
         );
         for c in correlations {
-            let pos = c.group_by.first().map_or(c.block_pos, |(_, p)| *p);
-            let why = if c.generate {
+            let pos = c.group_by().first().map_or(c.block_pos(), |(_, p)| *p);
+            let why = if c.generate() {
                 "correlated here, but `generate: true` lets the rule alert on its own too"
             } else {
                 "correlated here, but the group-by has no context field"

@@ -43,7 +43,7 @@ declare_rule! {
 pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
     for corr in cx.docs.iter().filter(|d| d.kind == DocKind::Correlation) {
         let mut api_rules = Vec::new();
-        for (r, _) in &corr.references {
+        for (r, _) in corr.references() {
             for target in cx.lookup(r) {
                 if let Some(p) = target
                     .profile
@@ -65,7 +65,7 @@ pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
                 .chain(rule.name.iter())
                 .map(|(s, _)| s.as_str())
                 .collect();
-            corr.group_by.iter().any(|(g, _)| {
+            corr.group_by().iter().any(|(g, _)| {
                 matches!(
                     profile.classify(corr.resolve_group_field(g, &refs)),
                     FieldClass::Context(ContextClass::Identity | ContextClass::Source)
@@ -80,9 +80,9 @@ pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
             .iter()
             .filter_map(|c| first_profile.context.class(*c).first().map(String::as_str))
             .collect();
-        let (pos, message) = if corr.group_by.is_empty() {
+        let (pos, message) = if corr.group_by().is_empty() {
             (
-                corr.block_pos,
+                corr.block_pos(),
                 format!(
                     "correlation over {} rules has no group-by (e.g. {})",
                     first_profile.name,
@@ -90,9 +90,9 @@ pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
                 ),
             )
         } else {
-            let fields: Vec<&str> = corr.group_by.iter().map(|(g, _)| g.as_str()).collect();
+            let fields: Vec<&str> = corr.group_by().iter().map(|(g, _)| g.as_str()).collect();
             (
-                corr.group_by[0].1,
+                corr.group_by()[0].1,
                 format!(
                     "correlation groups by {} but by no identity or source field of {} (e.g. {})",
                     fields.join(", "),

@@ -36,7 +36,7 @@ declare_rule! {
 
 pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
     for corr in cx.docs.iter().filter(|d| d.kind == DocKind::Correlation) {
-        for (r, span) in &corr.references {
+        for (r, span) in corr.references() {
             if cx.lookup(r).next().is_none() {
                 out.push(cx.finding_span(
                     &DanglingCorrelation::META,
@@ -73,7 +73,7 @@ fn reaches(cx: &RepoCtx<'_>, start: &str, target: &DocSummary) -> bool {
                 return true;
             }
             if seen.insert(key(d)) {
-                todo.extend(d.references.iter().map(|(x, _)| x.as_str()));
+                todo.extend(d.references().iter().map(|(x, _)| x.as_str()));
             }
         }
     }

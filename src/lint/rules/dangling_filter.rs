@@ -33,7 +33,7 @@ declare_rule! {
 
 pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
     for filter in cx.docs.iter().filter(|d| d.kind == DocKind::Filter) {
-        for (r, span) in &filter.references {
+        for (r, span) in filter.references() {
             if cx.lookup(r).next().is_none() {
                 out.push(cx.finding_span(
                     &DanglingFilter::META,
