@@ -191,7 +191,7 @@ pub fn lint_found(
 ) -> Streamed {
     /// A file's result and its text when kept, or why it could not be read.
     type Linted = Result<(FileResult, Option<SourceFile>), Box<Finding>>;
-    let results: Vec<Linted> = found
+    let mut results: Vec<Linted> = found
         .files
         .par_iter()
         .map(|f| {
@@ -201,9 +201,9 @@ pub fn lint_found(
             Ok((result, kept))
         })
         .collect();
-    // The kept texts are taken out first and the per-file results merged straight from
-    // `results`: no second vector of them.
-    let mut results = results;
+    // The kept texts are taken out first; then `finish` merges the per-file results straight
+    // from `results` (no second vector of them), and the unreadable files are collected as it
+    // goes.
     let mut kept = Vec::new();
     let mut sizes = Sizes::default();
     for (result, source) in results.iter_mut().flatten() {
