@@ -16,7 +16,7 @@
 //! matched events carrying a non-empty value, per events file; `outcome` fields such as error
 //! codes are left out, being empty on every successful call) and the **alert volume** of the
 //! API selection alone, with its context, with the filled baselines and of the companion
-//! correlation ([`write`] fills the draft; [`emit`] writes the same aggregation as a Sigma
+//! correlation ([`write`](mod@write) fills the draft; [`emit`] writes the same aggregation as a Sigma
 //! correlation rule for a SIEM and reads its grouped result back).
 
 pub mod draft;

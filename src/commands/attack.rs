@@ -69,7 +69,7 @@ pub struct AttackArgs {
 }
 
 /// The strategy catalog with ATT&CK data loaded: the built-in strategies enriched by and
-/// combined with the imported ones (see [`super::convert::catalog`]).
+/// combined with the imported ones (see [`crate::attack::convert::catalog`]).
 #[derive(Debug)]
 pub struct AttackCatalog {
     /// The catalog the commands list and render.

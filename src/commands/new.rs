@@ -74,7 +74,7 @@ pub struct NewArgs {
     /// Only these targets (repeatable), e.g. --target aws-cloudtrail.
     #[arg(long = "target", value_name = "NAME")]
     pub targets: Vec<String>,
-    /// Write DIR/<family>/<name>.yml instead of printing to stdout.
+    /// Write `DIR/<family>/<name>.yml` instead of printing to stdout.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Overwrite existing files (with --out).

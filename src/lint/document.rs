@@ -74,7 +74,7 @@ impl DocKind {
 const KIND_KEYS: [&str; 4] = ["detection", "logsource", "correlation", "filter"];
 
 /// Top-level keys that identify a known non-Sigma YAML format, with the format's name. A
-/// document with one of these keys and none of [`KIND_KEYS`] is that format. None of them is a
+/// document with one of these keys and none of `KIND_KEYS` is that format. None of them is a
 /// Sigma key.
 pub const FOREIGN_FORMATS: &[(&str, &str)] = &[
     ("transformations", "pySigma processing pipeline"),

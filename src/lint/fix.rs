@@ -1,4 +1,4 @@
-//! Safe mechanical fixes: the building blocks checks use to attach a [`Fix`] to a finding
+//! Safe mechanical fixes: the building blocks checks use to attach a [`Fix`](crate::diagnostic::Fix) to a finding
 //! (replace a scalar keeping its quoting, insert or delete a mapping entry, append a
 //! document), and [`apply`], which applies the fixes of a file's findings for `lint --fix`.
 //!

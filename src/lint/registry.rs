@@ -1,4 +1,4 @@
-//! The single list of checks. Registering a check is one line in [`CHECKS`]; the tests below
+//! The single list of checks. Registering a check is one line in `CHECKS`; the tests below
 //! keep the list honest (unique codes, kebab-case names, documentation, fixtures, snapshot).
 
 use std::sync::OnceLock;

@@ -13,7 +13,7 @@
 //! - bidirectional controls: U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069;
 //! - line and paragraph separators U+2028 and U+2029.
 //!
-//! [`text`] keeps line feeds and tabs (multi-line output we lay out ourselves), [`line`] escapes
+//! [`text`] keeps line feeds and tabs (multi-line output we lay out ourselves), [`line`](fn@line) escapes
 //! them too (one record per line), [`snippet`] replaces each character by a single visible one
 //! so that columns stay aligned under a source excerpt.
 

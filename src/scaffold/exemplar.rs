@@ -15,7 +15,7 @@
 //!
 //! Events are built here; they are checked by the eval engine, the matcher of `sigsmith eval`
 //! and `sigsmith test`, on the draft's detection blocks as the templates print them
-//! ([`super::context`]), so an exemplar says what `sigsmith test` will find. A draft whose
+//! (`scaffold::context`), so an exemplar says what `sigsmith test` will find. A draft whose
 //! selection cannot be satisfied by a generated value (`<<todo:...>>` placeholders, `re` or
 //! `all` on the API selection) gets no exemplars rather than wrong ones.
 

@@ -6,7 +6,7 @@
 //! [`DraftContext`]. Every printed value goes through the YAML-safe formatter ([`quote`]).
 //! Each rendered draft is validated by the linter itself ([`validate_draft`]: YAML, Sigma
 //! schemas, every error-level check) before anything is written ([`Renderer::render`]);
-//! [`write`] writes atomically.
+//! [`write`](mod@write) writes atomically.
 
 mod context;
 pub mod exemplar;

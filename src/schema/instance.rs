@@ -1,4 +1,4 @@
-//! A YAML document as a JSON Schema instance: `jsonschema` validates [`yaml::Node`] trees in
+//! A YAML document as a JSON Schema instance: `jsonschema` validates [`yaml::Node`](crate::yaml::Node) trees in
 //! place (through its [`jsonschema::json`] traits), with no conversion to `serde_json::Value`.
 //!
 //! The instance is exactly the JSON [`Node::to_json`] writes: YAML 1.2 core scalars as JSON
