@@ -319,11 +319,11 @@ impl Run {
         let files = self.found.files.len() + self.found.problems.len();
         let mut problems = self.problems.clone();
         problems.extend(streamed.unreadable);
-        let mut output = streamed.output;
+        let output = streamed.output;
         // The per-document summaries were for the repository-wide checks, which have run, and
         // the process ends after this one run: they are not freed one by one (at 8x the
         // SigmaHQ corpus, freeing them was 160 of the 400 `perf` samples after the last file).
-        std::mem::forget(std::mem::take(&mut output.summaries));
+        std::mem::forget(streamed.retained);
         let outcome = self.report(args, output, problems, files, &sources);
         if excerpts {
             reread_for_excerpts(&self.found, &outcome.findings, &mut sources);

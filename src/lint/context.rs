@@ -469,7 +469,7 @@ impl DocSummary {
 #[derive(Debug)]
 pub struct RepoCtx<'a> {
     /// Every document of every file, in path order.
-    pub docs: &'a [DocSummary],
+    pub docs: &'a [&'a DocSummary],
     /// The lint options.
     pub opts: &'a LintOptions,
     by_ref: HashMap<&'a str, Vec<usize>>,
@@ -478,7 +478,7 @@ pub struct RepoCtx<'a> {
 
 impl<'a> RepoCtx<'a> {
     /// Indexes the documents by id and name.
-    pub fn new(docs: &'a [DocSummary], opts: &'a LintOptions) -> RepoCtx<'a> {
+    pub fn new(docs: &'a [&'a DocSummary], opts: &'a LintOptions) -> RepoCtx<'a> {
         let mut by_ref: HashMap<&'a str, Vec<usize>> = HashMap::new();
         for (i, d) in docs.iter().enumerate() {
             if let Some((id, _)) = &d.id {
@@ -514,7 +514,7 @@ impl<'a> RepoCtx<'a> {
             .get(reference)
             .into_iter()
             .flatten()
-            .map(|&i| &self.docs[i])
+            .map(|&i| self.docs[i])
     }
 
     /// The correlation rules that reference `doc` by id or name.
@@ -539,7 +539,7 @@ impl<'a> RepoCtx<'a> {
             .collect();
         idx.sort_unstable();
         idx.dedup();
-        idx.into_iter().map(|i| &self.docs[i]).collect()
+        idx.into_iter().map(|i| self.docs[i]).collect()
     }
 
     /// A finding in `doc` at `pos`.

@@ -165,7 +165,10 @@ pub fn lint_sources(sources: &[SourceFile], opts: &LintOptions) -> LintOutput {
     let results: Vec<FileResult> = sources.par_iter().map(|s| lint_file(s, opts)).collect();
     let mut sizes = Sizes::default();
     results.iter().for_each(|r| sizes.add(r));
-    finish(results.into_iter(), sizes, opts)
+    let (mut out, per_file) = finish(results.into_iter(), sizes, opts);
+    out.summaries = per_file.into_iter().flatten().collect();
+    out.summaries.sort_by(summary_order);
+    out
 }
 
 /// What [`lint_found`] returns: the lint output, the texts it was asked to keep, and the
@@ -178,7 +181,25 @@ pub struct Streamed {
     pub kept: Vec<SourceFile>,
     /// [`crate::lint::rules::unreadable_file::UnreadableFile`] findings, in path order.
     pub unreadable: Vec<Finding>,
+    /// The document summaries the repository-wide checks read (`output.summaries` is left
+    /// empty: merging them into one vector would hold two copies at once).
+    pub retained: Retained,
 }
+
+/// The document summaries of a [`lint_found`] run, file by file, as the repository-wide checks
+/// read them. Dropping it frees every summary one by one; a process about to exit may forget
+/// it instead.
+#[derive(Debug, Default)]
+pub struct Retained(
+    #[allow(
+        dead_code,
+        reason = "held for ownership: the caller drops or forgets it"
+    )]
+    Vec<Vec<DocSummary>>,
+);
+
+/// A file's result and its text when kept, or why it could not be read.
+type Linted = Result<(FileResult, Option<SourceFile>), Box<Finding>>;
 
 /// [`lint_sources`] over files found but not yet read: each file is read, linted and dropped
 /// on a worker thread, so only what the repository-wide checks need ([`DocSummary`]) and the
@@ -189,8 +210,6 @@ pub fn lint_found(
     opts: &LintOptions,
     keep: &(dyn Fn(&SourceFile, &[Finding]) -> bool + Sync),
 ) -> Streamed {
-    /// A file's result and its text when kept, or why it could not be read.
-    type Linted = Result<(FileResult, Option<SourceFile>), Box<Finding>>;
     let mut results: Vec<Linted> = found
         .files
         .par_iter()
@@ -218,11 +237,12 @@ pub fn lint_found(
             None
         }
     });
-    let output = finish(files, sizes, opts);
+    let (output, per_file) = finish(files, sizes, opts);
     Streamed {
         output,
         kept,
         unreadable,
+        retained: Retained(per_file),
     }
 }
 
@@ -253,32 +273,38 @@ impl Sizes {
 }
 
 /// Merges the per-file results (in path order) and runs the repository-wide checks.
+/// Merges the per-file results (their findings and skipped documents) and runs the
+/// repository-wide checks. The summaries are not merged (a repository's are megabytes, and
+/// merging would hold two copies at once): they are returned file by file, as the checks read
+/// them, and `LintOutput::summaries` is left to the caller.
 fn finish(
     results: impl Iterator<Item = FileResult>,
     sizes: Sizes,
     opts: &LintOptions,
-) -> LintOutput {
+) -> (LintOutput, Vec<Vec<DocSummary>>) {
     let mut out = LintOutput {
         files: sizes.files,
         ..LintOutput::default()
     };
-    // Sized once: the summaries of a large repository are megabytes, and a growing vector
-    // would hold its old and new buffers at once.
-    let mut summaries = Vec::with_capacity(sizes.summaries);
     out.findings.reserve_exact(sizes.findings);
+    let mut per_file = Vec::with_capacity(sizes.files);
     for r in results {
         out.findings.extend(r.findings);
         out.documents += r.documents;
-        summaries.extend(r.summaries);
         out.skipped.extend(r.skipped);
+        per_file.push(r.summaries);
     }
     out.skipped
         .sort_by(|a, b| (&a.path, a.pos).cmp(&(&b.path, b.pos)));
-    let repository = repository_findings(&mut summaries, opts);
+    let repository = repository_findings(per_file.iter().flatten(), opts);
     out.findings.extend(repository);
     sort_findings(&mut out.findings);
-    out.summaries = summaries;
-    out
+    (out, per_file)
+}
+
+/// The order of [`LintOutput::summaries`] and of [`RepoCtx::docs`]: by path, then by index.
+fn summary_order(a: &DocSummary, b: &DocSummary) -> std::cmp::Ordering {
+    crate::discover::path_order(&a.path, &b.path).then(a.index.cmp(&b.index))
 }
 
 /// The file and document checks of one file: what an editor re-runs for the file that
@@ -301,12 +327,15 @@ pub fn lint_one(source: &SourceFile, opts: &LintOptions) -> FileLint {
 }
 
 /// Runs the repository-wide checks over the summaries of every file (the other half of
-/// [`lint_sources`]; the summaries are sorted by path and index first).
-pub fn repository_findings(summaries: &mut [DocSummary], opts: &LintOptions) -> Vec<Finding> {
+/// [`lint_sources`]; they are read in path and index order, whatever order they come in).
+pub fn repository_findings<'a>(
+    summaries: impl IntoIterator<Item = &'a DocSummary>,
+    opts: &LintOptions,
+) -> Vec<Finding> {
     // In path order (a folder walk delivers them in it, so this is one pass).
-    summaries
-        .sort_by(|a, b| crate::discover::path_order(&a.path, &b.path).then(a.index.cmp(&b.index)));
-    let rcx = RepoCtx::new(summaries, opts);
+    let mut docs: Vec<&DocSummary> = summaries.into_iter().collect();
+    docs.sort_by(|a, b| summary_order(a, b));
+    let rcx = RepoCtx::new(&docs, opts);
     // The repository-wide checks are independent of each other: they run side by side, and
     // their findings are kept in registry order.
     let checks: Vec<_> = registry::runs()
@@ -438,7 +467,7 @@ mod tests {
             findings.extend(one.findings);
             summaries.extend(one.summaries);
         }
-        findings.extend(repository_findings(&mut summaries, &opts));
+        findings.extend(repository_findings(&summaries, &opts));
         sort_findings(&mut findings);
         // Fixes included: an id a fix adds is derived from the file, the same on every run.
         assert_eq!(findings, whole.findings);

@@ -594,12 +594,8 @@ impl<'c> Server<'c> {
                 .collect()
         };
         self.cache.extend(results);
-        let mut summaries: Vec<_> = self
-            .cache
-            .values()
-            .flat_map(|f| f.summaries.iter().cloned())
-            .collect();
-        let repo = repository_findings(&mut summaries, &opts);
+        let summaries = self.cache.values().flat_map(|f| &f.summaries);
+        let repo = repository_findings(summaries, &opts);
 
         // Only open documents are published: their findings, as `lint` would report them.
         let is_open = |p: &Path| self.open.contains_key(p);

@@ -1,6 +1,6 @@
 //! SIG004: two documents share an id.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use crate::declare_rule;
 use crate::diagnostic::{Finding, MAX_RELATED, Severity};
@@ -39,14 +39,34 @@ pub(crate) fn listed_note(n: usize) -> String {
     }
 }
 
+/// The documents that share a key with another, grouped: groups in key order, each in
+/// document order. Keys are borrowed where they need no change, so a repository's worth of
+/// them is one vector, not a map of copies.
+pub(crate) fn repeated<'a>(
+    docs: impl Iterator<Item = &'a DocSummary>,
+    key: impl Fn(&'a DocSummary) -> Option<Cow<'a, str>>,
+) -> Vec<Vec<&'a DocSummary>> {
+    let mut keyed: Vec<(Cow<'a, str>, &'a DocSummary)> =
+        docs.filter_map(|d| key(d).map(|k| (k, d))).collect();
+    // Stable: documents with the same key stay in document order.
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|group| group.len() > 1)
+        .map(|group| group.iter().map(|(_, d)| *d).collect())
+        .collect()
+}
+
 pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
-    let mut by_id: BTreeMap<String, Vec<&DocSummary>> = BTreeMap::new();
-    for d in cx.docs {
-        if let Some((id, _)) = &d.id {
-            by_id.entry(id.to_ascii_lowercase()).or_default().push(d);
-        }
-    }
-    for docs in by_id.values().filter(|v| v.len() > 1) {
+    let groups = repeated(cx.docs.iter().copied(), |d| {
+        let (id, _) = d.id.as_ref()?;
+        Some(if id.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(id.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(id.as_str())
+        })
+    });
+    for docs in &groups {
         for (i, d) in docs.iter().enumerate() {
             let Some((id, span)) = &d.id else { continue };
             let mut f = cx.finding_span(

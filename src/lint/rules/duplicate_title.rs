@@ -1,10 +1,10 @@
 //! SIG016: two rules share a title.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use crate::declare_rule;
 use crate::diagnostic::{Finding, MAX_RELATED, Severity};
-use crate::lint::context::{DocSummary, RepoCtx};
+use crate::lint::context::RepoCtx;
 use crate::lint::document::DocKind;
 
 declare_rule! {
@@ -31,13 +31,19 @@ declare_rule! {
 }
 
 pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
-    let mut by_title: BTreeMap<String, Vec<&DocSummary>> = BTreeMap::new();
-    for d in cx.docs.iter().filter(|d| d.kind == DocKind::Rule) {
-        if let Some((t, _)) = &d.title {
-            by_title.entry(t.trim().to_lowercase()).or_default().push(d);
-        }
-    }
-    for docs in by_title.values().filter(|v| v.len() > 1) {
+    let rules = cx.docs.iter().copied().filter(|d| d.kind == DocKind::Rule);
+    let groups = crate::lint::rules::duplicate_id::repeated(rules, |d| {
+        let t = d.title.as_ref()?.0.trim();
+        // Lowercasing changes nothing in ASCII text without capitals.
+        Some(
+            if t.is_ascii() && !t.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Borrowed(t)
+            } else {
+                Cow::Owned(t.to_lowercase())
+            },
+        )
+    });
+    for docs in &groups {
         for (i, d) in docs.iter().enumerate() {
             let Some((title, span)) = &d.title else {
                 continue;
