@@ -1,7 +1,6 @@
 //! What a check sees: the file, the document with its detection and parsed conditions, the
 //! matching field profile, and (for repository-wide checks) the index of every document.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Finding, Related};
@@ -472,33 +471,32 @@ pub struct RepoCtx<'a> {
     pub docs: &'a [&'a DocSummary],
     /// The lint options.
     pub opts: &'a LintOptions,
-    by_ref: HashMap<&'a str, Vec<usize>>,
-    referrers: HashMap<&'a str, Vec<usize>>,
+    /// `(id or name, document)`, sorted: the documents a reference names are one run (one
+    /// vector for the repository, not a map of small vectors).
+    by_ref: Vec<(&'a str, usize)>,
+    /// `(reference, document)`: the documents whose `rules` or `filter.rules` name a reference.
+    referrers: Vec<(&'a str, usize)>,
+}
+
+/// The documents `table` lists under `key`, in document order.
+fn run_of<'t>(table: &'t [(&str, usize)], key: &str) -> impl Iterator<Item = usize> + 't {
+    let start = table.partition_point(|(k, _)| *k < key);
+    let end = start + table[start..].partition_point(|(k, _)| *k == key);
+    table[start..end].iter().map(|&(_, i)| i)
 }
 
 impl<'a> RepoCtx<'a> {
     /// Indexes the documents by id and name.
     pub fn new(docs: &'a [&'a DocSummary], opts: &'a LintOptions) -> RepoCtx<'a> {
-        let mut by_ref: HashMap<&'a str, Vec<usize>> = HashMap::new();
+        let mut by_ref: Vec<(&'a str, usize)> = Vec::with_capacity(docs.len());
+        let mut referrers: Vec<(&'a str, usize)> = Vec::new();
         for (i, d) in docs.iter().enumerate() {
-            if let Some((id, _)) = &d.id {
-                by_ref.entry(id.as_str()).or_default().push(i);
-            }
-            if let Some((name, _)) = &d.name {
-                let v = by_ref.entry(name.as_str()).or_default();
-                if !v.contains(&i) {
-                    v.push(i);
-                }
-            }
+            by_ref.extend(d.id.iter().chain(&d.name).map(|(r, _)| (r.as_str(), i)));
+            referrers.extend(d.references().iter().map(|(r, _)| (r.as_str(), i)));
         }
-        let mut referrers: HashMap<&'a str, Vec<usize>> = HashMap::new();
-        for (i, d) in docs.iter().enumerate() {
-            for (r, _) in d.references() {
-                let v = referrers.entry(r.as_str()).or_default();
-                if v.last() != Some(&i) {
-                    v.push(i);
-                }
-            }
+        for table in [&mut by_ref, &mut referrers] {
+            table.sort_unstable();
+            table.dedup();
         }
         RepoCtx {
             docs,
@@ -510,11 +508,7 @@ impl<'a> RepoCtx<'a> {
 
     /// The documents a reference (id or name) names.
     pub fn lookup(&self, reference: &str) -> impl Iterator<Item = &'a DocSummary> + '_ {
-        self.by_ref
-            .get(reference)
-            .into_iter()
-            .flatten()
-            .map(|&i| self.docs[i])
+        run_of(&self.by_ref, reference).map(|i| self.docs[i])
     }
 
     /// The correlation rules that reference `doc` by id or name.
@@ -532,9 +526,7 @@ impl<'a> RepoCtx<'a> {
             .id
             .iter()
             .chain(doc.name.iter())
-            .filter_map(|(r, _)| self.referrers.get(r.as_str()))
-            .flatten()
-            .copied()
+            .flat_map(|(r, _)| run_of(&self.referrers, r))
             .filter(|&i| self.docs[i].kind == kind)
             .collect();
         idx.sort_unstable();
