@@ -37,22 +37,27 @@ if [ "${SIGSMITH_BENCH_PYSIGMA:-0}" = 1 ] && [ ! -x "$venv/bin/sigma" ]; then
 fi
 pin=; command -v taskset > /dev/null && [ "$(nproc)" -gt 1 ] && pin="taskset -c 0"
 
-# measure NAME N CMD...: best wall time over N runs, with that run's CPU time and peak RSS.
+# measure NAME N CMD...: best wall time over N runs with that run's CPU time, and the median
+# peak RSS of the N runs (one run's peak moves by about 1 MiB with the malloc arenas and with
+# how much of the binary the page cache holds, so the fastest run's would be a random sample).
 # Wall time is read from the nanosecond clock around the run (GNU time's has 10 ms steps, too
 # coarse for a 0.1 s run); CPU time and peak RSS from GNU time.
 measure() {
   local name=$1 n=$2; shift 2
   local best_wall=999999 best_cpu=0 best_rss=0 wall usr sys rss start end
+  : > "$tmp/rss"
   for _ in $(seq "$n"); do
     start=$(date +%s%N)
     /usr/bin/time -f '%e %U %S %M' -o "$tmp/time" "$@" > "$tmp/out" 2> "$tmp/err" || true
     end=$(date +%s%N)
     read -r wall usr sys rss < <(tail -n 1 "$tmp/time")
     wall=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.4f", (b-a)/1e9}')
+    echo "$rss" >> "$tmp/rss"
     if awk -v a="$wall" -v b="$best_wall" 'BEGIN{exit !(a<b)}'; then
-      best_wall=$wall; best_rss=$rss; best_cpu=$(awk -v u="$usr" -v s="$sys" 'BEGIN{print u+s}')
+      best_wall=$wall; best_cpu=$(awk -v u="$usr" -v s="$sys" 'BEGIN{print u+s}')
     fi
   done
+  best_rss=$(sort -n "$tmp/rss" | awk '{v[NR]=$1} END {print (NR%2)? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}')
   eval "${name}_wall=$best_wall; ${name}_cpu=$best_cpu; ${name}_rss=$best_rss"
 }
 row() {  # row LABEL NAME

@@ -198,8 +198,9 @@ pub struct Retained(
     Vec<Vec<DocSummary>>,
 );
 
-/// A file's result and its text when kept, or why it could not be read.
-type Linted = Result<(FileResult, Option<SourceFile>), Box<Finding>>;
+/// A file's result and its text when kept (boxed: few are, and a repository's results are all
+/// held until they are merged), or why it could not be read.
+type Linted = Result<(FileResult, Option<Box<SourceFile>>), Box<Finding>>;
 
 /// [`lint_sources`] over files found but not yet read: each file is read, linted and dropped
 /// on a worker thread, so only what the repository-wide checks need ([`DocSummary`]) and the
@@ -216,7 +217,7 @@ pub fn lint_found(
         .map(|f| {
             let source = found.read(f)?;
             let result = lint_file(&source, opts);
-            let kept = keep(&source, &result.findings).then_some(source);
+            let kept = keep(&source, &result.findings).then(|| Box::new(source));
             Ok((result, kept))
         })
         .collect();
@@ -226,7 +227,7 @@ pub fn lint_found(
     let mut kept = Vec::new();
     let mut sizes = Sizes::default();
     for (result, source) in results.iter_mut().flatten() {
-        kept.extend(source.take());
+        kept.extend(source.take().map(|s| *s));
         sizes.add(result);
     }
     let mut unreadable = Vec::new();
