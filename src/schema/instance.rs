@@ -311,6 +311,14 @@ mod tests {
         crate::yaml::parse(text).documents.remove(0).root
     }
 
+    /// The string member `key` of `object`.
+    fn string_member(object: &Mapping<'_>, key: &str) -> Option<String> {
+        object
+            .get(&key.to_owned())
+            .and_then(|n| n.as_string())
+            .map(Cow::into_owned)
+    }
+
     /// Node validation and validation of the converted document give the same violations.
     fn agree(kind: SchemaKind, text: &str) -> Vec<crate::schema::Violation> {
         let root = root(text);
@@ -380,13 +388,7 @@ mod tests {
         let object = (&root).as_object().expect("a mapping");
         assert_eq!(object.len(), 40);
         assert_eq!(object.members().count(), 40);
-        assert_eq!(
-            object
-                .get(&"k7".to_owned())
-                .and_then(|n| n.as_string())
-                .as_deref(),
-            Some("x")
-        );
+        assert_eq!(string_member(&object, "k7").as_deref(), Some("x"));
     }
 
     #[test]
@@ -402,13 +404,7 @@ mod tests {
         let title = object.get(&"title".to_owned()).expect("title");
         assert_eq!(title.json_type(), JsonType::String);
         assert_eq!(title.as_string().as_deref(), Some("inf"));
-        assert_eq!(
-            object
-                .get(&"1".to_owned())
-                .and_then(|n| n.as_string())
-                .as_deref(),
-            Some("b")
-        );
+        assert_eq!(string_member(&object, "1").as_deref(), Some("b"));
         assert_eq!(node.to_value().into_owned(), root.to_json());
     }
 
