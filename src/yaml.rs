@@ -229,9 +229,10 @@ impl Node {
     }
 
     /// This node as the key of a JSON object: its scalar text, or `""` for a collection
-    /// (JSON keys are strings; what [`Node::to_json`] writes for every mapping key).
-    pub fn json_key(&self) -> String {
-        self.scalar_text().map(Cow::into_owned).unwrap_or_default()
+    /// (JSON keys are strings; what [`Node::to_json`] writes for every mapping key, and what
+    /// schema validation in place reads), borrowed when it can be.
+    pub fn json_key(&self) -> Cow<'_, str> {
+        self.scalar_text().unwrap_or(Cow::Borrowed(""))
     }
 
     /// Converts the node to JSON (for schema validation). Non-string keys become their text.
@@ -250,7 +251,7 @@ impl Node {
             Value::Map(entries) => {
                 let mut map = serde_json::Map::with_capacity(entries.len());
                 for (k, v) in entries {
-                    map.insert(k.json_key(), v.to_json());
+                    map.insert(k.json_key().into_owned(), v.to_json());
                 }
                 serde_json::Value::Object(map)
             }

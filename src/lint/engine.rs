@@ -273,7 +273,6 @@ impl Sizes {
     }
 }
 
-/// Merges the per-file results (in path order) and runs the repository-wide checks.
 /// Merges the per-file results (their findings and skipped documents) and runs the
 /// repository-wide checks. The summaries are not merged (a repository's are megabytes, and
 /// merging would hold two copies at once): they are returned file by file, as the checks read

@@ -61,21 +61,12 @@ impl Default for NameBuffer {
 
 /// Whether the mapping key `key` is the JSON key `name`.
 fn key_is(key: &Node, name: &str) -> bool {
-    match &key.value {
-        Value::Str(s) => s == name,
-        Value::Seq(_) | Value::Map(_) => name.is_empty(),
-        _ => key.scalar_text().is_some_and(|t| t == name),
-    }
-}
-
-/// The JSON key of the mapping key `key` (see [`Node::json_key`]), borrowed when it can be.
-fn key_text(key: &Node) -> Cow<'_, str> {
-    key.scalar_text().unwrap_or(Cow::Borrowed(""))
+    key.json_key() == name
 }
 
 /// Whether a mapping key equal to the key at `index` comes before it.
 fn repeated(entries: &[(Node, Node)], index: usize) -> bool {
-    let name = key_text(&entries[index].0);
+    let name = entries[index].0.json_key();
     entries[..index].iter().any(|(k, _)| key_is(k, &name))
 }
 
@@ -101,7 +92,7 @@ fn has_repeated_key(entries: &[(Node, Node)]) -> bool {
         }
     }
     let mut seen = std::collections::HashSet::with_capacity(entries.len());
-    !entries.iter().all(|(k, _)| seen.insert(key_text(k)))
+    !entries.iter().all(|(k, _)| seen.insert(k.json_key()))
 }
 
 /// The value of the last entry whose key is `name`.
@@ -261,12 +252,12 @@ impl<'a> Iterator for Members<'a> {
             let i = self.next;
             self.next += 1;
             if self.unique {
-                return Some((key_text(key), value));
+                return Some((key.json_key(), value));
             }
             if repeated(entries, i) {
                 continue;
             }
-            let name = key_text(key);
+            let name = key.json_key();
             let value = last_value(&entries[i..], &name).unwrap_or(value);
             return Some((name, value));
         }
