@@ -29,6 +29,18 @@ bin=${SIGSMITH_BIN:-}  # a prebuilt binary to measure instead of building target
 if [ -z "$bin" ]; then cargo build --release --locked --quiet; bin=target/release/sigsmith; fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
+# The code layout build.rs asks the linker for (bench/symbol-order.txt): how many of the listed
+# functions this binary still has, and how many of them lead its text (laid out first).
+if command -v nm > /dev/null && [ -f bench/symbol-order.txt ]; then
+  grep -v '^#' bench/symbol-order.txt | sort -u > "$tmp/listed"
+  nm -n --defined-only "$bin" | awk '$2 ~ /^[tTwW]$/ {print $3}' > "$tmp/text" || true
+  sort -u "$tmp/text" | comm -12 - "$tmp/listed" > "$tmp/present"
+  present=$(wc -l < "$tmp/present")
+  leading=$(head -n "$present" "$tmp/text" | sort -u | comm -12 - "$tmp/present" | wc -l)
+  echo "symbol order: $present of $(wc -l < "$tmp/listed") listed functions in the binary," \
+    "$leading of them first in its text (re-run bench/symbol-order.py when few remain)"
+fi
+
 rsigma=${RSIGMA:-$(command -v rsigma || echo /work/tools/rsigma/bin/rsigma)}
 [ -x "$rsigma" ] || rsigma=
 venv=${SIGSMITH_BENCH_VENV:-target/pysigma-venv}  # the venv .ci/pysigma.sh caches

@@ -43,31 +43,46 @@ def text_symbols(binary):
     out = subprocess.run(
         ["nm", "--defined-only", binary], capture_output=True, text=True, check=True
     ).stdout
-    return {p[2] for p in (line.split() for line in out.splitlines()) if len(p) == 3 and p[1] in "tTwW"}
+    rows = (line.split() for line in out.splitlines())
+    return {p[2] for p in rows if len(p) == 3 and p[1] in "tTwW"}
+
+
+def compiler():
+    """`rustc -V` and the host target of the compiler cargo builds with (what build.rs checks)."""
+    rustc = os.environ.get("RUSTC", "rustc")
+    out = subprocess.run([rustc, "-vV"], capture_output=True, text=True, check=True).stdout
+    # The first line of `rustc -vV` is `rustc -V`.
+    return out.splitlines()[0].strip(), re.search(r"^host: (\S+)$", out, re.M).group(1)
 
 
 def main():
-    corpus = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", "corpora", "sigmahq"))
+    default = os.path.join(ROOT, "..", "shared", "corpora", "sigmahq")
+    corpus = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else default)
     if not os.path.isdir(corpus):
         sys.exit(f"symbol-order: no corpus at {corpus}")
     subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=ROOT, check=True)
     binary = os.path.join(ROOT, "target", "release", "sigsmith")
-    version = subprocess.run(["rustc", "-V"], capture_output=True, text=True, check=True).stdout.strip()
-    host = re.search(r"^host: (\S+)$", subprocess.run(["rustc", "-vV"], capture_output=True, text=True, check=True).stdout, re.M).group(1)
+    version, host = compiler()
     ran = set()
     with tempfile.TemporaryDirectory() as tmp:
         for i, args in enumerate(WORKLOADS):
             profile = os.path.join(tmp, f"callgrind.{i}")
             subprocess.run(
-                ["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={profile}",
-                 binary, "lint", "--quiet", "--no-config", *args, corpus],
+                [
+                    "valgrind", "--tool=callgrind", "--demangle=no",
+                    f"--callgrind-out-file={profile}",
+                    binary, "lint", "--quiet", "--no-config", *args, corpus,
+                ],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
             )
             ran |= executed(profile)
     listed = sorted(ran & text_symbols(binary))
     with open(ORDER, "w") as f:
         f.write(f"# {version} {host}\n")
-        f.write("# The functions `sigsmith lint` runs (bench/symbol-order.py); build.rs links them first.\n")
+        f.write(
+            "# The functions `sigsmith lint` runs (bench/symbol-order.py);"
+            " build.rs links them first.\n"
+        )
         f.writelines(name + "\n" for name in listed)
     print(f"symbol-order: {len(listed)} functions written to {os.path.relpath(ORDER, ROOT)}")
 
