@@ -45,7 +45,7 @@ rsigma=${RSIGMA:-$(command -v rsigma || echo /work/tools/rsigma/bin/rsigma)}
 [ -x "$rsigma" ] || rsigma=
 venv=${SIGSMITH_BENCH_VENV:-target/pysigma-venv}  # the venv .ci/pysigma.sh caches
 if [ "${SIGSMITH_BENCH_PYSIGMA:-0}" = 1 ] && [ ! -x "$venv/bin/sigma" ]; then
-  python3 -m venv "$venv" && "$venv/bin/pip" install --quiet sigma-cli
+  python3 -m venv "$venv" && "$venv/bin/pip" install --quiet -r .ci/pysigma-requirements.txt
 fi
 pin=; command -v taskset > /dev/null && [ "$(nproc)" -gt 1 ] && pin="taskset -c 0"
 
