@@ -358,6 +358,14 @@ impl Config {
             .map(|s| s.get_ref().clone())
             .collect()
     }
+
+    /// The vocabulary a run with this configuration uses: the built-in profiles, with the
+    /// configuration's `profiles` added (one with a built-in profile's name replaces it).
+    pub fn vocabulary(&self) -> crate::vocab::Vocabulary {
+        let mut vocabulary = crate::vocab::Vocabulary::builtin();
+        vocabulary.extend(self.file.profiles.clone());
+        vocabulary
+    }
 }
 
 fn unknown_check(key: &Spanned<String>) -> (Range<usize>, String, Vec<String>) {

@@ -17,7 +17,6 @@ use crate::coverage::{self, Coverage, diff, navigator, report};
 use crate::discover::{self, Excludes, normalize};
 use crate::lint::engine::{LintOptions, lint_sources};
 use crate::scaffold::Draft;
-use crate::vocab::Vocabulary;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -120,10 +119,8 @@ pub fn rules_in(
     let mut excludes = Excludes::new();
     excludes.add(&config.root, &config.exclude_globs())?;
     let discovery = discover::discover_in(cwd, paths, &excludes, &mut std::io::empty())?;
-    let mut profiles = Vocabulary::builtin();
-    profiles.extend(config.file.profiles.clone());
     let opts = LintOptions {
-        profiles,
+        profiles: config.vocabulary(),
         attack: None,
     };
     let lint = lint_sources(&discovery.sources, &opts);

@@ -160,10 +160,8 @@ pub fn run(args: HardenArgs, globals: Globals) -> anyhow::Result<ExitCode> {
     let mut excludes = Excludes::new();
     excludes.add(&config.root, &config.exclude_globs())?;
     let discovery = discover::discover_in(&cwd, &args.paths, &excludes, &mut io::stdin().lock())?;
-    let mut profiles = crate::vocab::Vocabulary::builtin();
-    profiles.extend(config.file.profiles.clone());
     let opts = LintOptions {
-        profiles,
+        profiles: config.vocabulary(),
         attack: None,
     };
     let catalog = Catalog::builtin().context("the built-in strategy catalog does not load")?;

@@ -134,10 +134,8 @@ fn explain(args: &LintArgs, cwd: &Path) -> anyhow::Result<ExitCode> {
         .add(cwd, &args.exclude)
         .context("invalid --exclude")?;
     let discovery = discover::discover_in(cwd, &paths, &excludes, &mut io::stdin().lock())?;
-    let mut profiles = crate::vocab::Vocabulary::builtin();
-    profiles.extend(config.file.profiles.clone());
     let opts = LintOptions {
-        profiles,
+        profiles: config.vocabulary(),
         attack: None,
     };
     let text = crate::lint::explain::explain(&discovery.sources, &opts);
@@ -261,9 +259,7 @@ impl Run {
             // would put work in the floor that the floor does not have.
             crate::vocab::Vocabulary::empty()
         } else {
-            let mut profiles = crate::vocab::Vocabulary::builtin();
-            profiles.extend(config.file.profiles.clone());
-            profiles
+            config.vocabulary()
         };
         let configured = crate::commands::attack::bundles_of(&config);
         let attack = args.attack.load(&configured)?.map(|data| {

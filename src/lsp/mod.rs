@@ -552,8 +552,7 @@ impl<'c> Server<'c> {
     fn lint_and_publish(&mut self) {
         self.dirty = false;
         let config = self.config();
-        let mut vocab = Vocabulary::builtin();
-        vocab.extend(config.file.profiles.clone());
+        let vocab = config.vocabulary();
         if vocab != self.vocab {
             // Other profiles classify fields differently: every file again.
             self.cache.clear();
