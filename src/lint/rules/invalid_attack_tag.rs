@@ -114,7 +114,7 @@ fn fixed_tag(tag: &str, cx: &DocCtx<'_>) -> Option<String> {
 /// What is wrong with an `attack.` tag, or `None` when it is well formed.
 pub(crate) fn problem(tag: &str, cx: &DocCtx<'_>) -> Option<String> {
     let rest = tag.strip_prefix("attack.")?;
-    if rest != rest.to_ascii_lowercase() {
+    if rest.bytes().any(|b| b.is_ascii_uppercase()) {
         return Some(format!(
             "ATT&CK tags are lowercase: `{}`",
             tag.to_ascii_lowercase()
@@ -166,15 +166,20 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
     };
     for tag in tags {
         let Some(text) = tag.as_str() else { continue };
-        let lower = text.to_ascii_lowercase();
-        if !lower.starts_with("attack.") {
+        if !text
+            .get(..7)
+            .is_some_and(|ns| ns.eq_ignore_ascii_case("attack."))
+        {
             continue;
         }
         let message = if text.starts_with("attack.") {
             problem(text, cx)
         } else {
             // `ATTACK.t1078`: report the namespace case.
-            Some(format!("ATT&CK tags are lowercase: `{lower}`"))
+            Some(format!(
+                "ATT&CK tags are lowercase: `{}`",
+                text.to_ascii_lowercase()
+            ))
         };
         let Some(message) = message else { continue };
         let mut finding = cx.finding_at(&InvalidAttackTag::META, tag, message);
