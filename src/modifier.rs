@@ -123,6 +123,35 @@ pub enum ModifierKind {
     Year,
 }
 
+/// A set of [`ModifierKind`]s in one word (there are fewer than 64 kinds).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KindSet(u64);
+
+const _: () = assert!(
+    (ModifierKind::Year as u32) < 64,
+    "KindSet holds fewer than 64 kinds"
+);
+
+impl KindSet {
+    /// Adds `kind`.
+    pub fn insert(&mut self, kind: ModifierKind) {
+        self.0 |= 1 << (kind as u32);
+    }
+
+    /// Whether `kind` is in the set.
+    pub fn contains(self, kind: ModifierKind) -> bool {
+        self.0 & (1 << (kind as u32)) != 0
+    }
+}
+
+impl FromIterator<ModifierKind> for KindSet {
+    fn from_iter<I: IntoIterator<Item = ModifierKind>>(kinds: I) -> Self {
+        let mut set = KindSet::default();
+        kinds.into_iter().for_each(|k| set.insert(k));
+        set
+    }
+}
+
 impl ModifierKind {
     /// The kind written as `name` (case-sensitive), or `None` for a name Sigma does not define.
     pub fn parse(name: &str) -> Option<ModifierKind> {

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{LazyLock, Mutex};
 
-use crate::modifier::ModifierKind;
+use crate::modifier::{KindSet, ModifierKind};
 use crate::yaml::{Node, Value};
 
 /// A modifier as written after a `|` in a field name.
@@ -59,8 +59,8 @@ impl Item<'_> {
         self.modifiers.iter().any(|m| m.kind == Some(kind))
     }
 
-    /// The modifier kinds in order (unknown modifiers left out).
-    pub fn kinds(&self) -> Vec<ModifierKind> {
+    /// The modifier kinds (unknown modifiers left out), as a set.
+    pub fn kinds(&self) -> KindSet {
         self.modifiers.iter().filter_map(|m| m.kind).collect()
     }
 }
@@ -532,21 +532,21 @@ pub fn modifier_problems<'a>(item: &Item<'a>, source: Option<&str>) -> Vec<Modif
         return out;
     }
     let kinds = item.kinds();
-    let has_re = kinds.contains(&K::Re);
+    let has_re = kinds.contains(K::Re);
     let at = |m: &Modifier<'_>, message: String| ModifierProblem {
         node: key,
         range: key.as_str().map(|_| m.range()),
         message,
     };
     // Combinations.
-    let mut seen: Vec<ModifierKind> = Vec::new();
+    let mut seen = KindSet::default();
     let mut position: Option<&Modifier<'_>> = None;
     for (i, m) in item.modifiers.iter().enumerate() {
         let Some(k) = m.kind else { continue };
-        if seen.contains(&k) && k != K::Base64 {
+        if seen.contains(k) && k != K::Base64 {
             out.push(at(m, format!("modifier `{}` is applied twice", m.name)));
         }
-        seen.push(k);
+        seen.insert(k);
         if k.is_position() {
             if let Some(first) = position
                 && first.name != m.name
@@ -612,8 +612,10 @@ pub fn modifier_problems<'a>(item: &Item<'a>, source: Option<&str>) -> Vec<Modif
                     .to_owned(),
             ));
         } else if item.field.is_some()
-            && !kinds
+            && !item
+                .modifiers
                 .iter()
+                .filter_map(|m| m.kind)
                 .any(|k| k.is_position() || matches!(k, K::Re | K::Expand))
         {
             out.push(at(
@@ -621,7 +623,7 @@ pub fn modifier_problems<'a>(item: &Item<'a>, source: Option<&str>) -> Vec<Modif
                 "`all` on a field without `contains`, `startswith`, `endswith` or `re` requires one value to equal every value: it never matches".to_owned(),
             ));
         }
-        if kinds.contains(&K::Windash) {
+        if kinds.contains(K::Windash) {
             out.push(at(
                 m,
                 "`windash` cannot be combined with `all`: its variants of one value would all be required".to_owned(),
@@ -648,7 +650,7 @@ pub fn modifier_problems<'a>(item: &Item<'a>, source: Option<&str>) -> Vec<Modif
         .modifiers
         .iter()
         .find(|m| m.kind == Some(K::Base64Offset))
-        && !kinds.contains(&K::Contains)
+        && !kinds.contains(K::Contains)
     {
         out.push(at(
             m,
