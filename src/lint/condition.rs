@@ -497,45 +497,76 @@ pub fn of_matches<'n>(target: &OfTarget, names: &[&'n str]) -> Vec<&'n str> {
 
 /// Detection identifiers with constant-time lookups, for checks that resolve every reference
 /// of a condition: a hostile rule may have 100,000 identifiers and a condition naming
-/// thousands, so a linear search per reference would be quadratic.
+/// thousands, so a linear search per reference would be quadratic. A rule's handful of
+/// identifiers (up to [`SCAN_IDENTS`]) is searched directly, without building a map.
 #[derive(Debug)]
 pub struct IdentIndex<'n> {
     names: &'n [&'n str],
-    first: HashMap<&'n str, usize>,
-    of_cache: HashMap<&'n OfTarget, Vec<usize>>,
+    /// First occurrence of each name, for more than [`SCAN_IDENTS`] names.
+    first: Option<HashMap<&'n str, usize>>,
+    /// `x of` targets resolved so far, searched directly while they are few.
+    of_list: Vec<(&'n OfTarget, Vec<usize>)>,
+    /// The same, once there are more than [`SCAN_IDENTS`] distinct targets.
+    of_map: HashMap<&'n OfTarget, Vec<usize>>,
 }
+
+/// Up to this many identifiers (or distinct `x of` targets) are searched without a map.
+const SCAN_IDENTS: usize = 16;
 
 impl<'n> IdentIndex<'n> {
     /// Indexes `names` (a repeated name resolves to its first occurrence).
     pub fn new(names: &'n [&'n str]) -> Self {
-        let mut first = HashMap::with_capacity(names.len());
-        for (i, n) in names.iter().enumerate() {
-            first.entry(*n).or_insert(i);
-        }
+        let first = (names.len() > SCAN_IDENTS).then(|| {
+            let mut first = HashMap::with_capacity(names.len());
+            for (i, n) in names.iter().enumerate() {
+                first.entry(*n).or_insert(i);
+            }
+            first
+        });
         IdentIndex {
             names,
             first,
-            of_cache: HashMap::new(),
+            of_list: Vec::new(),
+            of_map: HashMap::new(),
         }
     }
 
     /// Index of the identifier called `name`.
     pub fn get(&self, name: &str) -> Option<usize> {
-        self.first.get(name).copied()
+        match &self.first {
+            Some(first) => first.get(name).copied(),
+            None => self.names.iter().position(|n| *n == name),
+        }
     }
 
     /// Indices of the identifiers an `x of` target ranges over (first occurrences, in `names`
     /// order); computed once per distinct target.
     pub fn of_matches(&mut self, target: &'n OfTarget) -> &[usize] {
-        let (names, first) = (self.names, &self.first);
-        self.of_cache.entry(target).or_insert_with(|| {
-            names
+        let resolve = |idx: &Self| -> Vec<usize> {
+            idx.names
                 .iter()
                 .enumerate()
-                .filter(|&(i, n)| first.get(n) == Some(&i) && of_target_matches(target, n))
+                .filter(|&(i, n)| idx.get(n) == Some(i) && of_target_matches(target, n))
                 .map(|(i, _)| i)
                 .collect()
-        })
+        };
+        if self.of_map.is_empty() {
+            if let Some(i) = self.of_list.iter().position(|(t, _)| *t == target) {
+                return &self.of_list[i].1;
+            }
+            if self.of_list.len() < SCAN_IDENTS {
+                let matches = resolve(self);
+                self.of_list.push((target, matches));
+                let last = self.of_list.len() - 1;
+                return &self.of_list[last].1;
+            }
+            self.of_map.extend(self.of_list.drain(..));
+        }
+        if !self.of_map.contains_key(target) {
+            let matches = resolve(self);
+            self.of_map.insert(target, matches);
+        }
+        self.of_map.get(target).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -917,6 +948,53 @@ mod tests {
         assert_eq!(idx.of_matches(&pat), &[0, 2]);
         assert_eq!(idx.of_matches(&pat), &[0, 2]);
         assert_eq!(idx.of_matches(&OfTarget::Them), &[0, 1, 2]);
+    }
+
+    #[test]
+    fn ident_index_answers_the_same_with_and_without_its_maps() {
+        // Few names and targets are searched directly; past SCAN_IDENTS the index switches
+        // to maps. Both must give what a plain search gives.
+        for count in [3, SCAN_IDENTS, SCAN_IDENTS + 1, 3 * SCAN_IDENTS] {
+            let owned: Vec<String> = (0..count)
+                .map(|i| match i % 4 {
+                    0 => format!("sel_{}", i / 2),
+                    1 => format!("filter_{i}"),
+                    2 => format!("sel_{}", i / 2 - 1), // repeats an earlier `sel_`
+                    _ => format!("_aux{i}"),
+                })
+                .collect();
+            let names: Vec<&str> = owned.iter().map(String::as_str).collect();
+            let targets: Vec<OfTarget> = (0..2 * SCAN_IDENTS + 3)
+                .map(|i| match i % 3 {
+                    0 => OfTarget::Pattern(format!("sel_{}*", i / 3)),
+                    1 => OfTarget::Pattern(format!("filter_{}*", i / 3)),
+                    _ => OfTarget::Them,
+                })
+                .collect();
+            let mut idx = IdentIndex::new(&names);
+            for (i, n) in names.iter().enumerate() {
+                let first = names.iter().position(|m| m == n);
+                assert_eq!(idx.get(n), first, "{count} names, `{n}` at {i}");
+            }
+            assert_eq!(idx.get("absent"), None);
+            for round in 0..2 {
+                for t in &targets {
+                    let want: Vec<usize> = (0..names.len())
+                        .filter(|&i| {
+                            names.iter().position(|m| *m == names[i]) == Some(i)
+                                && of_target_matches(t, names[i])
+                        })
+                        .collect();
+                    assert_eq!(
+                        idx.of_matches(t),
+                        want,
+                        "{count} names, {t:?}, round {round}"
+                    );
+                }
+            }
+            assert!(idx.of_map.len() > SCAN_IDENTS, "the map regime was reached");
+            assert_eq!(idx.first.is_some(), count > SCAN_IDENTS);
+        }
     }
 
     #[test]
