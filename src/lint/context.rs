@@ -9,6 +9,7 @@ use crate::lint::detection::Detection;
 use crate::lint::document::{DocKind, ParsedFile, SigmaDocument, scalar_offset_pos};
 use crate::lint::engine::LintOptions;
 use crate::lint::rule::RuleMeta;
+use crate::lint::rules::api_presence_only::{Analysis, analyze_full};
 use crate::vocab::{How, Profile};
 use crate::yaml::{Node, Pos, Span};
 
@@ -123,6 +124,8 @@ pub struct DocCtx<'a> {
     pub recognized: Option<How>,
     /// The lint options.
     pub opts: &'a LintOptions,
+    /// API001's analysis, made by the first check that asks (API001 and API008 both read it).
+    analysis: std::cell::OnceCell<Analysis>,
 }
 
 impl<'a> DocCtx<'a> {
@@ -181,7 +184,13 @@ impl<'a> DocCtx<'a> {
             profile,
             recognized,
             opts,
+            analysis: std::cell::OnceCell::new(),
         }
+    }
+
+    /// API001's per-document analysis (see [`analyze_full`]), made once per document.
+    pub(crate) fn analysis(&self) -> &Analysis {
+        self.analysis.get_or_init(|| analyze_full(self))
     }
 
     /// A finding in this document, carrying its index, id and title.

@@ -288,7 +288,7 @@ pub(crate) struct Analysis {
 
 /// The per-document half of API001: why the rule can fire on API presence alone, if it can.
 pub(crate) fn analyze(cx: &DocCtx<'_>) -> Option<Presence> {
-    analyze_full(cx).presence
+    cx.analysis().presence.clone()
 }
 
 /// The whole analysis (for `lint --explain` and API008).

@@ -4,7 +4,6 @@ use crate::declare_rule;
 use crate::diagnostic::{Finding, Severity};
 use crate::lint::context::DocCtx;
 use crate::lint::document::DocKind;
-use crate::lint::rules::api_presence_only::analyze_full;
 
 declare_rule! {
     /// ## What it does
@@ -44,9 +43,9 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
     if cx.doc.kind != DocKind::Rule {
         return;
     }
-    let analysis = analyze_full(cx);
+    let analysis = cx.analysis();
     let mut seen: Vec<(String, crate::yaml::Pos)> = Vec::new();
-    for c in analysis.contradictions {
+    for c in &analysis.contradictions {
         if seen
             .iter()
             .any(|(f, p)| *f == c.field && *p == c.node.start)
