@@ -1,8 +1,6 @@
 //! SIG004: two documents share an id.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 
 use crate::declare_rule;
 use crate::diagnostic::{Finding, MAX_RELATED, Severity};
@@ -42,35 +40,21 @@ pub(crate) fn listed_note(n: usize) -> String {
 }
 
 /// The documents that share a key with another, grouped: groups in key order, each in
-/// document order. Keys are borrowed where they need no change; they are grouped with one hash
-/// lookup each (sorting a repository's keys compared strings scattered over the heap), and
-/// only the repeated ones are kept.
+/// document order. Keys are borrowed where they need no change, so a repository's worth of
+/// them is one vector, not a map of copies.
 pub(crate) fn repeated<'a>(
     docs: impl Iterator<Item = &'a DocSummary>,
     key: impl Fn(&'a DocSummary) -> Option<Cow<'a, str>>,
 ) -> Vec<Vec<&'a DocSummary>> {
-    let keyed: Vec<(Cow<'a, str>, &'a DocSummary)> =
+    let mut keyed: Vec<(Cow<'a, str>, &'a DocSummary)> =
         docs.filter_map(|d| key(d).map(|k| (k, d))).collect();
-    // Key -> its first document and, once it repeats, its group.
-    let mut seen: HashMap<&str, (&'a DocSummary, Option<usize>)> =
-        HashMap::with_capacity(keyed.len());
-    let mut groups: Vec<(&str, Vec<&'a DocSummary>)> = Vec::new();
-    for (k, d) in &keyed {
-        match seen.entry(k.as_ref()) {
-            Entry::Vacant(slot) => {
-                slot.insert((d, None));
-            }
-            Entry::Occupied(mut slot) => match slot.get_mut() {
-                (_, Some(g)) => groups[*g].1.push(d),
-                (first, group @ None) => {
-                    *group = Some(groups.len());
-                    groups.push((k.as_ref(), vec![*first, d]));
-                }
-            },
-        }
-    }
-    groups.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    groups.into_iter().map(|(_, docs)| docs).collect()
+    // Stable: documents with the same key stay in document order.
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|group| group.len() > 1)
+        .map(|group| group.iter().map(|(_, d)| *d).collect())
+        .collect()
 }
 
 pub(crate) fn check(cx: &RepoCtx<'_>, out: &mut Vec<Finding>) {
