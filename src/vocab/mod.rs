@@ -1080,31 +1080,25 @@ enum ByKeys {
 
 /// [`ByKeys`] verdicts remembered per distinct `logsource` keys (a repository has thousands of
 /// rules and a few hundred distinct log sources), for one vocabulary; bounded, so a hostile
-/// repository of distinct log sources only stops being remembered.
-///
-/// The map is keyed by a hash of the borrowed keys, so a lookup copies nothing; entries with
-/// the same hash are told apart by their keys.
+/// repository of distinct log sources only stops being remembered. A lookup borrows the
+/// rule's keys ([`Keys`]) and copies nothing.
 #[derive(Debug, Default)]
-struct KeysMemo(std::sync::Mutex<MemoMap>);
+struct KeysMemo(std::sync::Mutex<hashbrown::HashMap<OwnedKeys, ByKeys>>);
 
-/// Hash of the keys -> (keys, verdict) for every keys with that hash; and how many there are.
-#[derive(Debug, Default)]
-struct MemoMap {
-    by_hash: HashMap<u64, Vec<(OwnedKeys, ByKeys)>>,
-    len: usize,
-}
+/// The `logsource` keys a verdict depends on (category, product, service), as the memo keeps
+/// them.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct OwnedKeys([Option<String>; 3]);
 
-/// The logsource keys a verdict depends on: category, product, service.
-type Keys<'k> = [Option<&'k str>; 3];
+/// The same keys borrowed from a rule. Hashes as [`OwnedKeys`] does (a `String` hashes as its
+/// `str`), so it looks them up.
+#[derive(Debug, Clone, Copy, Hash)]
+struct Keys<'k>([Option<&'k str>; 3]);
 
-/// [`Keys`] as the memo keeps them.
-type OwnedKeys = [Option<String>; 3];
-
-fn keys_hash(key: Keys<'_>) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    key.hash(&mut h);
-    h.finish()
+impl hashbrown::Equivalent<OwnedKeys> for Keys<'_> {
+    fn equivalent(&self, owned: &OwnedKeys) -> bool {
+        owned.0.each_ref().map(Option::as_deref) == self.0
+    }
 }
 
 impl KeysMemo {
@@ -1112,27 +1106,16 @@ impl KeysMemo {
     const LIMIT: usize = 4096;
 
     fn get(&self, key: Keys<'_>) -> Option<ByKeys> {
-        let map = self.0.lock().ok()?;
-        map.by_hash
-            .get(&keys_hash(key))?
-            .iter()
-            .find(|(k, _)| k.each_ref().map(Option::as_deref) == key)
-            .map(|(_, verdict)| verdict.clone())
+        self.0.lock().ok()?.get(&key).cloned()
     }
 
     fn put(&self, key: Keys<'_>, verdict: ByKeys) {
         if let Ok(mut map) = self.0.lock()
-            && map.len < Self::LIMIT
-        {
-            let same = map.by_hash.entry(keys_hash(key)).or_default();
+            && map.len() < Self::LIMIT
             // Another thread may have remembered them since `get`.
-            if !same
-                .iter()
-                .any(|(k, _)| k.each_ref().map(Option::as_deref) == key)
-            {
-                same.push((key.map(|k| k.map(str::to_owned)), verdict));
-                map.len += 1;
-            }
+            && !map.contains_key(&key)
+        {
+            map.insert(OwnedKeys(key.0.map(|k| k.map(str::to_owned))), verdict);
         }
     }
 }
@@ -1241,11 +1224,11 @@ impl Vocabulary {
     ///    `process_creation`), whose fields belong to one vocabulary: at least one API field
     ///    and at least half of the fields known natively.
     pub fn recognize(&self, ls: &LogSource, fields: &[&str]) -> Option<Recognition<'_>> {
-        let key = [
+        let key = Keys([
             ls.category.as_deref(),
             ls.product.as_deref(),
             ls.service.as_deref(),
-        ];
+        ]);
         let by_keys = self.memo.get(key).unwrap_or_else(|| {
             let verdict = self.by_keys(ls);
             self.memo.put(key, verdict.clone());

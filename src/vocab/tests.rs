@@ -348,3 +348,32 @@ fn drafts_and_linter_agree_on_field_classes() {
     }
     assert!(checked > 50, "only {checked} fields checked");
 }
+
+#[test]
+fn keys_memo_finds_what_it_kept_by_borrowed_keys() {
+    // The memo keeps owned keys and is asked with borrowed ones: both must hash alike, and
+    // a missing key (or the same strings in another slot) must not be found.
+    let memo = KeysMemo::default();
+    let cloud = Keys([None, Some("aws"), Some("cloudtrail")]);
+    assert_eq!(memo.get(cloud), None);
+    memo.put(cloud, ByKeys::Named(3, How::Exact));
+    memo.put(
+        Keys([Some("process_creation"), Some("windows"), None]),
+        ByKeys::NotApi,
+    );
+    let asked = (String::from("aws"), String::from("cloudtrail"));
+    let same = Keys([None, Some(asked.0.as_str()), Some(asked.1.as_str())]);
+    assert_eq!(memo.get(same), Some(ByKeys::Named(3, How::Exact)));
+    assert_eq!(
+        memo.get(Keys([Some("process_creation"), Some("windows"), None])),
+        Some(ByKeys::NotApi)
+    );
+    assert_eq!(
+        memo.get(Keys([Some("aws"), Some("cloudtrail"), None])),
+        None
+    );
+    assert_eq!(memo.get(Keys([None, Some("aws"), None])), None);
+    // A second verdict for kept keys does not replace the first.
+    memo.put(same, ByKeys::Unscoped);
+    assert_eq!(memo.get(cloud), Some(ByKeys::Named(3, How::Exact)));
+}
