@@ -504,14 +504,21 @@ pub struct IdentIndex<'n> {
     names: &'n [&'n str],
     /// First occurrence of each name, for more than [`SCAN_IDENTS`] names.
     first: Option<HashMap<&'n str, usize>>,
-    /// `x of` targets resolved so far, searched directly while they are few.
-    of_list: Vec<(&'n OfTarget, Vec<usize>)>,
-    /// The same, once there are more than [`SCAN_IDENTS`] distinct targets.
-    of_map: HashMap<&'n OfTarget, Vec<usize>>,
+    /// `x of` targets resolved so far.
+    of_cache: HashMap<&'n OfTarget, Vec<usize>>,
 }
 
-/// Up to this many identifiers (or distinct `x of` targets) are searched without a map.
+/// Up to this many identifiers are searched without a map.
 const SCAN_IDENTS: usize = 16;
+
+/// Index of the first identifier called `name`: from the map when there is one, else by a
+/// search of `names`.
+fn first_index(names: &[&str], first: &Option<HashMap<&str, usize>>, name: &str) -> Option<usize> {
+    match first {
+        Some(first) => first.get(name).copied(),
+        None => names.iter().position(|n| *n == name),
+    }
+}
 
 impl<'n> IdentIndex<'n> {
     /// Indexes `names` (a repeated name resolves to its first occurrence).
@@ -526,47 +533,28 @@ impl<'n> IdentIndex<'n> {
         IdentIndex {
             names,
             first,
-            of_list: Vec::new(),
-            of_map: HashMap::new(),
+            of_cache: HashMap::new(),
         }
     }
 
     /// Index of the identifier called `name`.
     pub fn get(&self, name: &str) -> Option<usize> {
-        match &self.first {
-            Some(first) => first.get(name).copied(),
-            None => self.names.iter().position(|n| *n == name),
-        }
+        first_index(self.names, &self.first, name)
     }
 
     /// Indices of the identifiers an `x of` target ranges over (first occurrences, in `names`
     /// order); computed once per distinct target.
     pub fn of_matches(&mut self, target: &'n OfTarget) -> &[usize] {
-        let resolve = |idx: &Self| -> Vec<usize> {
-            idx.names
+        let (names, first) = (self.names, &self.first);
+        self.of_cache.entry(target).or_insert_with(|| {
+            names
                 .iter()
                 .enumerate()
-                .filter(|&(i, n)| idx.get(n) == Some(i) && of_target_matches(target, n))
+                .filter(|&(i, n)| first_index(names, first, n) == Some(i))
+                .filter(|(_, n)| of_target_matches(target, n))
                 .map(|(i, _)| i)
                 .collect()
-        };
-        if self.of_map.is_empty() {
-            if let Some(i) = self.of_list.iter().position(|(t, _)| *t == target) {
-                return &self.of_list[i].1;
-            }
-            if self.of_list.len() < SCAN_IDENTS {
-                let matches = resolve(self);
-                self.of_list.push((target, matches));
-                let last = self.of_list.len() - 1;
-                return &self.of_list[last].1;
-            }
-            self.of_map.extend(self.of_list.drain(..));
-        }
-        if !self.of_map.contains_key(target) {
-            let matches = resolve(self);
-            self.of_map.insert(target, matches);
-        }
-        self.of_map.get(target).map_or(&[], Vec::as_slice)
+        })
     }
 }
 
@@ -952,8 +940,8 @@ mod tests {
 
     #[test]
     fn ident_index_answers_the_same_with_and_without_its_maps() {
-        // Few names and targets are searched directly; past SCAN_IDENTS the index switches
-        // to maps. Both must give what a plain search gives.
+        // Few names are searched directly; past SCAN_IDENTS the index builds a map. Both must
+        // give what a plain search gives.
         for count in [3, SCAN_IDENTS, SCAN_IDENTS + 1, 3 * SCAN_IDENTS] {
             let owned: Vec<String> = (0..count)
                 .map(|i| match i % 4 {
@@ -992,7 +980,6 @@ mod tests {
                     );
                 }
             }
-            assert!(idx.of_map.len() > SCAN_IDENTS, "the map regime was reached");
             assert_eq!(idx.first.is_some(), count > SCAN_IDENTS);
         }
     }
