@@ -301,14 +301,13 @@ fn finish(
     }
     out.skipped
         .sort_by(|a, b| (&a.path, a.pos).cmp(&(&b.path, b.pos)));
-    let docs: Vec<&DocSummary> = per_file.iter().flatten().collect();
-    let repository = if in_order {
+    let mut docs: Vec<&DocSummary> = per_file.iter().flatten().collect();
+    if in_order {
         debug_assert!(docs.is_sorted_by(|a, b| summary_order(a, b).is_le()));
-        checks_in_order(&docs, opts)
     } else {
-        repository_findings(docs, opts)
-    };
-    out.findings.extend(repository);
+        docs.sort_by(|a, b| summary_order(a, b));
+    }
+    out.findings.extend(checks_in_order(&docs, opts));
     sort_findings(&mut out.findings);
     (out, per_file)
 }
