@@ -167,7 +167,7 @@ pub(crate) fn check(cx: &DocCtx<'_>, out: &mut Vec<Finding>) {
     for tag in tags {
         let Some(text) = tag.as_str() else { continue };
         if !text
-            .get(..7)
+            .get(.."attack.".len())
             .is_some_and(|ns| ns.eq_ignore_ascii_case("attack."))
         {
             continue;
